@@ -1,0 +1,3 @@
+from source_amplitude_til.run import run
+
+run()
