@@ -19,12 +19,14 @@ import requests
 from integration_tests.emulator import AmplitudeEmulator, generate_events, write_export_zip
 
 NOW = datetime(2024, 1, 2, 12, 30, tzinfo=timezone.utc)
+# small enough to build in milliseconds, big enough for multi-part and empty hours
+DATASET = {"seed": 7, "start": "2024-01-01T00", "hours": 36, "events_per_hour": 20}
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture
 def emu():
-    with AmplitudeEmulator(hours=48, now=NOW) as emulator:
+    with AmplitudeEmulator(**DATASET, part_size=10, now=NOW) as emulator:
         yield emulator
 
 
@@ -56,13 +58,16 @@ def test_requests_without_or_with_wrong_credentials_are_401_with_json_error(emu,
     wrong = get(http, emu, "/2/annotations", auth=("emulator-api-key", "nope"))
 
     assert missing.status_code == wrong.status_code == 401
-    assert wrong.json()["error"] == {"http_code": 401, "type": "unauthorized", "message": "Invalid API key or secret key"}
+    assert wrong.json()["error"] == {
+        "http_code": 401,
+        "type": "unauthorized",
+        "message": "Invalid API key or secret key",
+    }
 
 
-def test_auth_failure_status_is_configurable():
-    with AmplitudeEmulator(hours=1, auth_failure_status=403) as emulator, requests.Session() as session:
-        session.trust_env = False
-        assert get(session, emulator, "/2/annotations", auth=("x", "y")).status_code == 403
+def test_auth_failure_status_is_configurable(http):
+    with AmplitudeEmulator(hours=1, auth_failure_status=403) as emulator:
+        assert get(http, emulator, "/2/annotations", auth=("x", "y")).status_code == 403
 
 
 def test_export_zip_has_directory_entry_then_unpadded_hour_members_split_into_parts(emu, http):
@@ -103,7 +108,13 @@ def test_export_of_an_empty_hour_is_404(emu, http):
 
 
 @pytest.mark.parametrize(
-    "params", [{"start": "20240101T5", "end": "20240101T09"}, {"start": "20240101T00"}, {"start": "20240101T25", "end": "20240101T25"}]
+    "params",
+    [
+        {"start": "20240101T5", "end": "20240101T09"},
+        {"start": "20240101T00"},
+        {"start": "20240101T25", "end": "20240101T25"},
+        {"start": "20240101T09", "end": "20240101T08"},
+    ],
 )
 def test_export_rejects_malformed_windows_with_400(emu, http, params):
     assert get(http, emu, "/2/export", **params).status_code == 400
@@ -287,9 +298,9 @@ def test_add_events_inserts_late_events_into_their_hour_and_export(emu, http):
     assert len(emu.events) == before + 5
     assert all(e["server_upload_time"].startswith("2024-01-01 03:") for e in late)
     assert emu.events == sorted(emu.events, key=lambda e: e["server_upload_time"])
-    served = {e["uuid"] for e in unzip_events(get(http, emu, "/2/export", start="20240101T03", end="20240101T03").content)}
-    assert {e["uuid"] for e in late} <= served
-    with AmplitudeEmulator(hours=48) as twin:
+    served = unzip_events(get(http, emu, "/2/export", start="20240101T03", end="20240101T03").content)
+    assert {e["uuid"] for e in late} <= {e["uuid"] for e in served}
+    with AmplitudeEmulator(**DATASET) as twin:
         assert twin.add_events(datetime(2024, 1, 1, 3, tzinfo=timezone.utc), 5) == late
 
 
@@ -297,7 +308,7 @@ def test_dataset_is_deterministic_and_contains_the_awkward_cases(emu):
     events = emu.events
     uploads = Counter(e["server_upload_time"] for e in events)
 
-    assert events == list(generate_events(7, "2024-01-01T00", 48, 40, 187520))
+    assert events == list(generate_events(**DATASET, project_id=187520))
     assert len({e["uuid"] for e in events}) == len(events)
     assert any(e["server_upload_time"].endswith(".000000") for e in events)
     assert any(n == 2 for n in uploads.values()), "pairs sharing one server_upload_time"
@@ -308,7 +319,7 @@ def test_dataset_is_deterministic_and_contains_the_awkward_cases(emu):
 
 def test_write_export_zip_streams_the_same_archive_that_export_file_serves(emu, http, tmp_path):
     path = tmp_path / "export.zip"
-    write_export_zip(path, generate_events(7, "2024-01-01T00", 48, 40, 187520), 187520, 25)
+    write_export_zip(path, generate_events(**DATASET, project_id=187520), 187520, 10)
     emu.export_file = str(path)
 
     response = get(http, emu, "/2/export", start="20240101T00", end="20240101T00")

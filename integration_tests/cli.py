@@ -1,0 +1,109 @@
+"""Runs the installed connector CLI as a subprocess, the way Airbyte runs it."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+STREAMS = ("events", "active_users", "average_session_length", "annotations", "cohorts", "events_list")
+INCREMENTAL = {"events": "server_upload_time", "active_users": "date", "average_session_length": "date"}
+PRIMARY_KEYS = {"events": "uuid", "active_users": "date", "average_session_length": "date",
+                "annotations": "id", "cohorts": "id", "events_list": "id"}
+
+
+def connector_command() -> List[str]:
+    """The console script next to this interpreter (the one `pip install .` made)."""
+    script = Path(sys.executable).with_name("source-amplitude-til")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("source-amplitude-til")
+    if found:
+        return [found]
+    return [sys.executable, "-m", "source_amplitude_til"]
+
+
+@dataclass
+class Output:
+    """Every message of one run, split by type. Every stdout line must be a JSON message."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    messages: List[dict] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for number, line in enumerate(self.stdout.splitlines(), start=1):
+            try:
+                self.messages.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                raise AssertionError(f"stdout line {number} is not a JSON message: {line[:200]!r}") from error
+
+    def of_type(self, kind: str) -> List[dict]:
+        return [message for message in self.messages if message["type"] == kind]
+
+    @property
+    def records(self) -> Dict[str, List[dict]]:
+        by_stream = defaultdict(list)
+        for message in self.of_type("RECORD"):
+            by_stream[message["record"]["stream"]].append(message["record"]["data"])
+        return by_stream
+
+    @property
+    def states(self) -> List[dict]:
+        return [message["state"] for message in self.of_type("STATE")]
+
+    def last_states(self) -> List[dict]:
+        """The newest STATE per stream, ready to be passed as the next run's --state."""
+        newest = {}
+        for state in self.states:
+            newest[state["stream"]["stream_descriptor"]["name"]] = state
+        return [{"type": "STREAM", "stream": state["stream"]} for state in newest.values()]
+
+    @property
+    def errors(self) -> List[dict]:
+        return [m["trace"]["error"] for m in self.of_type("TRACE") if m["trace"]["type"] == "ERROR"]
+
+    @property
+    def connection_status(self) -> Optional[dict]:
+        statuses = self.of_type("CONNECTION_STATUS")
+        return statuses[-1]["connectionStatus"] if statuses else None
+
+    def logs(self, *levels: str) -> List[str]:
+        return [m["log"]["message"] for m in self.of_type("LOG") if not levels or m["log"]["level"] in levels]
+
+
+def catalog(streams=STREAMS, incremental=True) -> dict:
+    """A configured catalog: incremental append where the stream supports it."""
+    configured = []
+    for name in streams:
+        entry = {"stream": {"name": name, "json_schema": {}, "supported_sync_modes": ["full_refresh"]},
+                 "sync_mode": "full_refresh", "destination_sync_mode": "append"}
+        if incremental and name in INCREMENTAL:
+            entry["stream"]["supported_sync_modes"].append("incremental")
+            entry["sync_mode"] = "incremental"
+            entry["cursor_field"] = [INCREMENTAL[name]]
+        configured.append(entry)
+    return {"streams": configured}
+
+
+def run(command: str, config: Optional[dict] = None, catalog: Optional[dict] = None,
+        state: Optional[list] = None, timeout: float = 300, env: Optional[dict] = None) -> Output:
+    """`source-amplitude-til <command> --config ... [--catalog ...] [--state ...]`."""
+    with tempfile.TemporaryDirectory(prefix="amplitude-til-") as workdir:
+        args = [command]
+        for flag, content in (("--config", config), ("--catalog", catalog), ("--state", state)):
+            if content is not None:
+                path = Path(workdir) / f"{flag[2:]}.json"
+                path.write_text(json.dumps(content))
+                args += [flag, str(path)]
+        completed = subprocess.run(
+            connector_command() + args, capture_output=True, text=True, timeout=timeout,
+            stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})},
+        )
+    return Output(completed.returncode, completed.stdout, completed.stderr)

@@ -1,0 +1,207 @@
+"""The connector as shipped: built into an image and driven through `docker run`.
+
+Collecting this module starts a Docker engine if it can (.ci/docker.sh). Where
+none can be started the module is skipped with one loud line in the summary,
+unless REQUIRE_DOCKER=1, which makes that an error so CI cannot pass silently.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+from integration_tests import docker_support as ds
+
+EXPECTED_STREAMS = {
+    "events",
+    "active_users",
+    "average_session_length",
+    "annotations",
+    "cohorts",
+    "events_list",
+}
+
+# Decided at collection so a missing engine gives one module-level skip
+# (one line in the -ra summary) instead of one per test.
+_ENGINE_PROBLEM = ds.start_docker()
+if _ENGINE_PROBLEM:
+    if os.environ.get("REQUIRE_DOCKER") == "1":
+        pytest.fail(f"REQUIRE_DOCKER=1 but no Docker engine: {_ENGINE_PROBLEM}", pytrace=False)
+    pytest.skip(f"DOCKER TESTS NOT RUN: no Docker engine ({_ENGINE_PROBLEM})", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def image() -> str:
+    try:
+        return ds.build_connector_image()
+    except Exception as error:  # a broken build must fail loudly, not skip
+        pytest.fail(f"could not build the connector image: {error}", pytrace=False)
+
+
+def airbyte_messages(result) -> list[dict]:
+    """Every stdout line must be one Airbyte message in JSON."""
+    messages = []
+    for number, line in enumerate(result.stdout.splitlines(), 1):
+        try:
+            messages.append(json.loads(line))
+        except json.JSONDecodeError:
+            pytest.fail(f"stdout line {number} is not JSON: {line[:200]!r}\nstderr:\n{result.stderr[-2000:]}")
+    return messages
+
+
+def of_type(messages: list[dict], kind: str) -> list[dict]:
+    return [m for m in messages if m.get("type") == kind]
+
+
+def expected_name_and_version() -> tuple[str, str]:
+    pyproject = tomllib.loads((ds.REPO_ROOT / "pyproject.toml").read_text())
+    version = pyproject["project"]["version"]
+    name = f"airbyte/{pyproject['project']['name']}"
+    metadata_file = ds.REPO_ROOT / "metadata.yaml"
+    if metadata_file.exists():
+        data = yaml.safe_load(metadata_file.read_text())["data"]
+        assert data["dockerImageTag"] == version, "metadata.yaml dockerImageTag != pyproject version"
+        name = data["dockerRepository"]
+    return name, version
+
+
+def write_secrets(directory: Path, **files) -> Path:
+    # The container runs as a non-root user: the mount must be world-readable.
+    directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o755)
+    for name, content in files.items():
+        path = directory / f"{name}.json"
+        path.write_text(json.dumps(content))
+        path.chmod(0o644)
+    return directory
+
+
+# ------------------------------------------------------------ image metadata
+
+
+def test_labels_match_metadata(image):
+    config = ds.image_config(image)
+    name, version = expected_name_and_version()
+    assert config["Labels"]["io.airbyte.name"] == name
+    assert config["Labels"]["io.airbyte.version"] == version
+
+
+def test_runs_as_non_root_with_cli_entrypoint(image):
+    config = ds.image_config(image)
+    assert config["User"] not in ("", "root", "0", "0:0")
+    assert config["Entrypoint"] == ["source-amplitude-til"]
+    assert "AIRBYTE_ENTRYPOINT=source-amplitude-til" in config["Env"]
+
+
+def test_installed_manifest_is_a_real_file(image):
+    # The source tree's manifest.yaml is a symlink; the wheel must carry the file itself.
+    probe = (
+        "import pathlib, source_amplitude_til as p; "
+        "m = pathlib.Path(p.__file__).with_name('manifest.yaml'); "
+        "print(m.is_symlink(), m.stat().st_size)"
+    )
+    # --workdir /: the source tree in the image's workdir would shadow the install.
+    result = ds.docker_run(image, ["-c", probe], options=["--workdir", "/", "--entrypoint", "python3"])
+    assert result.returncode == 0, result.stderr[-2000:]
+    is_symlink, size = result.stdout.split()
+    assert is_symlink == "False" and int(size) > 0
+
+
+def test_spec(image):
+    result = ds.docker_run(image, ["spec"])
+    assert result.returncode == 0, result.stderr[-2000:]
+    specs = of_type(airbyte_messages(result), "SPEC")
+    assert len(specs) == 1
+    assert specs[0]["spec"]["connectionSpecification"]["properties"]
+
+
+# ------------------------------------------------------------ against the emulator
+
+
+@pytest.fixture(scope="module")
+def emulator(image):
+    from integration_tests.emulator import AmplitudeEmulator
+
+    with AmplitudeEmulator() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def secrets(emulator, tmp_path_factory) -> Path:
+    return write_secrets(tmp_path_factory.mktemp("secrets"), config=emulator.config())
+
+
+@pytest.fixture(scope="module")
+def catalog(image, secrets) -> dict:
+    result = ds.docker_run(image, ["discover", "--config", "/secrets/config.json"], secrets)
+    assert result.returncode == 0, result.stderr[-2000:]
+    catalogs = of_type(airbyte_messages(result), "CATALOG")
+    assert len(catalogs) == 1
+    return catalogs[0]["catalog"]
+
+
+def test_check_succeeds(image, secrets):
+    result = ds.docker_run(image, ["check", "--config", "/secrets/config.json"], secrets)
+    statuses = of_type(airbyte_messages(result), "CONNECTION_STATUS")
+    assert [s["connectionStatus"]["status"] for s in statuses] == ["SUCCEEDED"], result.stderr[-2000:]
+
+
+def test_check_fails_with_wrong_secret(image, emulator, tmp_path):
+    bad = write_secrets(tmp_path / "bad", config=emulator.config(secret_key="not-the-secret"))
+    result = ds.docker_run(image, ["check", "--config", "/secrets/config.json"], bad)
+    statuses = of_type(airbyte_messages(result), "CONNECTION_STATUS")
+    assert [s["connectionStatus"]["status"] for s in statuses] == ["FAILED"], result.stderr[-2000:]
+
+
+def test_discover_lists_all_streams(catalog):
+    assert {stream["name"] for stream in catalog["streams"]} == EXPECTED_STREAMS
+
+
+def test_incremental_read_is_exactly_once_and_resumes_from_state(image, emulator, secrets, catalog):
+    events = next(s for s in catalog["streams"] if s["name"] == "events")
+    assert "incremental" in events["supported_sync_modes"]
+    configured = {
+        "streams": [
+            {
+                "stream": events,
+                "sync_mode": "incremental",
+                "destination_sync_mode": "append",
+                "cursor_field": events.get("default_cursor_field", []),
+                "primary_key": events.get("source_defined_primary_key", []),
+            }
+        ]
+    }
+    write_secrets(secrets, catalog=configured)
+    read = ["read", "--config", "/secrets/config.json", "--catalog", "/secrets/catalog.json"]
+
+    first = ds.docker_run(image, read, secrets)
+    assert first.returncode == 0, first.stderr[-2000:]
+    messages = airbyte_messages(first)
+    uuids = Counter(m["record"]["data"]["uuid"] for m in of_type(messages, "RECORD"))
+    duplicates = [uuid for uuid, count in uuids.items() if count > 1]
+    assert not duplicates, f"{len(duplicates)} duplicated uuids, e.g. {duplicates[:3]}"
+    assert set(uuids) == {event["uuid"] for event in emulator.events}
+    states = of_type(messages, "STATE")
+    assert states, "no STATE message"
+
+    # Airbyte passes back the latest state of each stream.
+    latest = {}
+    for message in states:
+        state = message["state"]
+        key = json.dumps(state.get("stream", {}).get("stream_descriptor"), sort_keys=True)
+        latest[key] = state
+    write_secrets(secrets, state=list(latest.values()))
+
+    second = ds.docker_run(image, [*read, "--state", "/secrets/state.json"], secrets)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert of_type(airbyte_messages(second), "RECORD") == []
