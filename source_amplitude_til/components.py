@@ -12,6 +12,7 @@ import shutil
 import tempfile
 import time
 import zipfile
+import zlib
 from dataclasses import InitVar, dataclass, field
 from typing import Any, BinaryIO, Iterator, List, Mapping, MutableMapping, Optional
 from urllib.parse import parse_qs, urlsplit
@@ -89,7 +90,7 @@ def _records_in_zip(body: BinaryIO, window: str) -> Iterator[MutableMapping[str,
             try:
                 with archive.open(member) as stream:
                     yield from _json_lines(_maybe_gunzip(stream), member.filename)
-            except (OSError, EOFError, zipfile.BadZipFile) as error:
+            except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as error:
                 raise AirbyteTracedException(
                     message=(
                         f"Amplitude's export for window {window} has an unreadable file "

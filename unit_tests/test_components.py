@@ -1,0 +1,144 @@
+"""The package's swapped-in components, on exports built in code."""
+
+import gzip
+import io
+import json
+import logging
+import zipfile
+
+import pytest
+import requests
+
+from airbyte_cdk.sources.declarative.decoders.composite_raw_decoder import (
+    GzipParser,
+    JsonLineParser,
+)
+from airbyte_cdk.sources.declarative.decoders.zipfile_decoder import ZipfileDecoder
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+from source_amplitude_til.components import (
+    ExportTimestampsToRfc3339,
+    SpooledExportDecoder,
+    to_rfc3339,
+)
+
+URL = "http://127.0.0.1:9/api/2/export?start=20240101T00&end=20240101T23"
+
+
+def gz_lines(*events, extra=b""):
+    return gzip.compress(b"".join(json.dumps(e).encode() + b"\n" for e in events) + extra)
+
+
+def export_zip(members):
+    """A zip as Amplitude builds it: `members` is a list of (name, bytes); None bytes = directory."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in members:
+            if content is None:
+                archive.writestr(zipfile.ZipInfo(name), b"")
+            else:
+                archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def response(body: bytes, url=URL) -> requests.Response:
+    answer = requests.Response()
+    answer.status_code = 200
+    answer.raw = io.BytesIO(body)
+    answer.request = requests.Request("GET", url).prepare()
+    return answer
+
+
+def decode(body: bytes, **options):
+    return list(SpooledExportDecoder(parameters={}, **options).decode(response(body)))
+
+
+def cdk_decode(body: bytes):
+    """The manifest's own chain: ZipfileDecoder > GzipDecoder > JsonlDecoder."""
+    answer = response(body)
+    answer._content = body
+    return list(ZipfileDecoder(parser=GzipParser(inner_parser=JsonLineParser())).decode(answer))
+
+
+def event(n, hour=5):
+    return {"uuid": f"u{n}", "server_upload_time": f"2024-01-01 {hour:02d}:00:0{n % 10}.12{n % 10}000"}
+
+
+AMPLITUDE_LIKE = [
+    ("187520/", None),
+    ("187520/187520_2024-01-01_5#0.json.gz", gz_lines(event(1), event(2))),
+    ("187520/187520_2024-01-01_5#1.json.gz", gz_lines(event(3))),
+    ("187520/187520_2024-01-01_10#0.json.gz", gz_lines(event(4, 10))),
+    ("187520/187520_2024-01-01_9#0.json.gz", gz_lines(event(5, 9))),
+]
+
+
+def test_every_member_and_line_is_read_in_archive_order_skipping_directories():
+    records = decode(export_zip(AMPLITUDE_LIKE))
+    assert [r["uuid"] for r in records] == ["u1", "u2", "u3", "u4", "u5"]
+
+
+def test_records_are_identical_to_the_cdk_zipfile_decoder():
+    body = export_zip(AMPLITUDE_LIKE + [("plain.json", b'{"uuid": "plain", "x": [1.5, null]}\n')])
+    assert decode(body) == cdk_decode(body)
+
+
+def test_a_body_larger_than_the_memory_spool_goes_to_disk_and_still_decodes():
+    events = [event(n) for n in range(2000)]
+    body = export_zip([("187520/187520_2024-01-01_5#0.json.gz", gz_lines(*events))])
+    assert decode(body, spool_max_memory_bytes=1024) == events
+
+
+def test_a_line_that_is_not_json_is_logged_with_its_member_and_the_rest_is_kept(caplog):
+    body = export_zip([("187520/187520_2024-01-01_5#0.json.gz", gz_lines(event(1), extra=b"{broken\n"))])
+    with caplog.at_level(logging.WARNING, logger="airbyte"):
+        assert decode(body) == [event(1)]
+    assert "line 2 of 187520/187520_2024-01-01_5#0.json.gz" in caplog.text
+
+
+def test_a_body_that_is_not_a_zip_fails_naming_the_window():
+    with pytest.raises(AirbyteTracedException) as failure:
+        decode(b"<html>gateway error</html>")
+    assert "20240101T00..20240101T23" in failure.value.message
+
+
+def test_a_truncated_zip_fails_instead_of_yielding_a_partial_window():
+    body = export_zip(AMPLITUDE_LIKE)
+    with pytest.raises(AirbyteTracedException):
+        decode(body[: len(body) // 2])
+
+
+def test_a_corrupt_gzip_member_fails_naming_the_member():
+    good = gz_lines(*[event(n) for n in range(500)])
+    corrupt = good[:40] + bytes(b ^ 0xFF for b in good[40:80]) + good[80:]
+    body = export_zip([("187520/187520_2024-01-01_5#0.json.gz", corrupt)])
+    with pytest.raises(AirbyteTracedException) as failure:
+        decode(body)
+    assert "187520_2024-01-01_5#0.json.gz" in failure.value.message
+
+
+def test_each_window_logs_its_events_bytes_and_seconds(caplog):
+    body = export_zip(AMPLITUDE_LIKE)
+    with caplog.at_level(logging.INFO, logger="airbyte"):
+        decode(body)
+    assert f"Events export window 20240101T00..20240101T23: 5 events, {len(body)} bytes," in caplog.text
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("2023-08-25 11:05:08.013000", "2023-08-25T11:05:08.013000+00:00"),
+        ("2024-01-01 05:00:00.000000", "2024-01-01T05:00:00.000000+00:00"),
+        ("2024-01-01 05:00:00", "2024-01-01T05:00:00.000000+00:00"),
+        ("2024-01-01 05:00:00.5", "2024-01-01T05:00:00.500000+00:00"),
+    ],
+    ids=["milliseconds", "zero-microseconds", "no-fraction", "short-fraction"],
+)
+def test_raw_export_times_become_rfc3339_with_six_digit_microseconds(raw, expected):
+    assert to_rfc3339(raw) == expected
+
+
+def test_null_missing_and_unexpected_timestamps_pass_through_untouched():
+    transform = ExportTimestampsToRfc3339(parameters={}, fields=["event_time", "user_creation_time", "processed_time", "client_event_time"])
+    record = {"event_time": "2024-01-01T05:00:00Z", "user_creation_time": None, "client_event_time": 1704085200, "other": "2024-01-01 05:00:00.000000"}
+    transform.transform(record)
+    assert record == {"event_time": "2024-01-01T05:00:00Z", "user_creation_time": None, "client_event_time": 1704085200, "other": "2024-01-01 05:00:00.000000"}

@@ -1,0 +1,51 @@
+"""manifest.yaml is the connector the Builder imports: pure YAML, valid for the pinned CDK."""
+
+from pathlib import Path
+
+import yaml
+from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
+
+from source_amplitude_til.source import load_manifest, with_packaged_components
+
+ROOT = Path(__file__).resolve().parents[1]
+MANIFEST = ROOT / "manifest.yaml"
+CONFIG = {"api_key": "unit-api-key", "secret_key": "unit-secret-key", "start_date": "2024-01-01",
+          "api_base_url": "http://127.0.0.1:9/api"}
+
+
+def keys_anywhere(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield key
+            yield from keys_anywhere(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from keys_anywhere(item)
+
+
+def test_manifest_contains_no_custom_python():
+    assert "class_name" not in MANIFEST.read_text()
+    assert "class_name" not in set(keys_anywhere(yaml.safe_load(MANIFEST.read_text())))
+
+
+def test_manifest_validates_and_builds_every_stream_with_the_cdk():
+    source = ConcurrentDeclarativeSource(source_config=yaml.safe_load(MANIFEST.read_text()), config=CONFIG)
+    assert [stream.name for stream in source.streams(CONFIG)] == [
+        "events", "active_users", "average_session_length", "annotations", "cohorts", "events_list"]
+
+
+def test_the_package_runs_the_repository_manifest_itself():
+    assert load_manifest() == yaml.safe_load(MANIFEST.read_text())
+
+
+def test_the_package_swaps_only_the_events_decoder_and_timestamp_rewrite():
+    original = load_manifest()
+    swapped = with_packaged_components(original)
+    events, packaged = original["definitions"]["streams"]["events"], swapped["definitions"]["streams"]["events"]
+    assert packaged["retriever"]["decoder"]["class_name"].endswith("SpooledExportDecoder")
+    (rewrite,) = packaged["transformations"]
+    assert rewrite["fields"] == [field["path"][0] for field in events["transformations"][0]["fields"]]
+    for changed in (original, swapped):
+        changed["definitions"]["streams"]["events"].pop("transformations")
+        changed["definitions"]["streams"]["events"]["retriever"].pop("decoder")
+    assert swapped == original
