@@ -22,6 +22,10 @@ import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.decoders.decoder import DECODER_OUTPUT_TYPE, Decoder
 from airbyte_cdk.sources.declarative.transformations import RecordTransformation
+from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
+from airbyte_cdk.sources.streams.concurrent.state_converters.datetime_stream_state_converter import (
+    CustomFormatConcurrentStreamStateConverter,
+)
 from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
@@ -37,6 +41,10 @@ def export_window(response: requests.Response) -> str:
     return f"{query.get('start', ['?'])[0]}..{query.get('end', ['?'])[0]}"
 
 
+class _UnreadableExport(Exception):
+    """The body of a 200 answer is not a complete, valid export."""
+
+
 @dataclass
 class SpooledExportDecoder(Decoder):
     """Decodes Amplitude's export (a zip of hourly gzip files of JSON lines) in bounded memory.
@@ -47,10 +55,16 @@ class SpooledExportDecoder(Decoder):
     yield nothing, members that are not gzip are read as plain JSON lines, and lines that are
     not JSON are logged and skipped, all as the CDK's ZipfileDecoder > GzipDecoder >
     JsonlDecoder chain does. The temporary file is gone when the window ends, also when it fails.
+
+    A 200 whose body is cut short or corrupt is downloaded again, up to `max_attempts` times.
+    Lines already emitted are then skipped, after checking that the new download starts with
+    exactly those lines (a CRC over them), so a retry neither loses nor repeats an event.
     """
 
     parameters: InitVar[Mapping[str, Any]]
     spool_max_memory_bytes: int = 16 * 1024 * 1024
+    max_attempts: int = 3
+    retry_delay_seconds: float = 2.0
 
     def is_stream_response(self) -> bool:
         return True
@@ -58,47 +72,101 @@ class SpooledExportDecoder(Decoder):
     def decode(self, response: requests.Response) -> DECODER_OUTPUT_TYPE:
         started = time.monotonic()
         window = export_window(response)
-        with tempfile.SpooledTemporaryFile(max_size=self.spool_max_memory_bytes) as spool:
-            size = 0
-            for chunk in response.iter_content(chunk_size=_COPY_CHUNK):
-                spool.write(chunk)
-                size += len(chunk)
-            spool.seek(0)
-            events = 0
-            for record in _records_in_zip(spool, window):
-                events += 1
-                yield record
+        emitted, emitted_crc, events = 0, 0, 0
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                with tempfile.SpooledTemporaryFile(max_size=self.spool_max_memory_bytes) as spool:
+                    size = _spool(response, spool)
+                    seen, seen_crc = 0, 0
+                    for line in _lines_in_zip(spool):
+                        if seen < emitted:
+                            seen, seen_crc = seen + 1, zlib.crc32(line, seen_crc)
+                            if seen == emitted and seen_crc != emitted_crc:
+                                raise _not_resumable(window)
+                            continue
+                        emitted, emitted_crc = emitted + 1, zlib.crc32(line, emitted_crc)
+                        seen = emitted
+                        for record in _parse(line):
+                            events += 1
+                            yield record
+                    if seen < emitted:
+                        raise _not_resumable(window)
+                break
+            except _UnreadableExport as problem:
+                if attempt == self.max_attempts:
+                    raise AirbyteTracedException(
+                        message=(
+                            f"Amplitude's export for window {window} was unreadable {attempt} times "
+                            f"({problem}). No event of it was skipped: the sync stops here and the "
+                            "next attempt resumes from this window."
+                        ),
+                        internal_message=f"Unreadable export for window {window}: {problem!r}",
+                        failure_type=FailureType.transient_error,
+                    ) from problem
+                logger.warning(
+                    f"Events export window {window}: {problem}; downloading it again "
+                    f"(attempt {attempt + 1} of {self.max_attempts})."
+                )
+                time.sleep(self.retry_delay_seconds * attempt)
+                response = _download_again(response, window)
         logger.info(
             f"Events export window {window}: {events} events, {size} bytes, "
             f"{time.monotonic() - started:.1f} s"
         )
 
 
-def _records_in_zip(body: BinaryIO, window: str) -> Iterator[MutableMapping[str, Any]]:
+def _not_resumable(window: str) -> AirbyteTracedException:
+    return AirbyteTracedException(
+        message=(
+            f"Amplitude's export for window {window} changed between two downloads, so the "
+            "connector cannot resume it without repeating or losing events. Run the sync again."
+        ),
+        failure_type=FailureType.transient_error,
+    )
+
+
+def _spool(response: requests.Response, spool: BinaryIO) -> int:
+    size = 0
+    try:
+        for chunk in response.iter_content(chunk_size=_COPY_CHUNK):
+            spool.write(chunk)
+            size += len(chunk)
+    except requests.exceptions.RequestException as error:
+        raise _UnreadableExport(f"the download broke off after {size} bytes") from error
+    finally:
+        response.close()
+    spool.seek(0)
+    return size
+
+
+def _download_again(response: requests.Response, window: str) -> requests.Response:
+    try:
+        fresh = requests.Session().send(response.request, stream=True, timeout=(30, 300))
+    except requests.exceptions.RequestException as error:
+        raise _UnreadableExport(f"downloading it again failed: {error.__class__.__name__}") from error
+    if fresh.status_code != 200:
+        fresh.close()
+        raise AirbyteTracedException(
+            message=f"Downloading the export for window {window} again got HTTP {fresh.status_code}.",
+            failure_type=FailureType.transient_error,
+        )
+    return fresh
+
+
+def _lines_in_zip(body: BinaryIO) -> Iterator[bytes]:
     try:
         archive = zipfile.ZipFile(body)
     except zipfile.BadZipFile as error:
-        raise AirbyteTracedException(
-            message=f"Amplitude's export for window {window} is not a readable zip file.",
-            internal_message=f"Bad zip for export window {window}: {error}",
-            failure_type=FailureType.transient_error,
-        ) from error
+        raise _UnreadableExport("the body is not a complete zip file") from error
     with archive:
         for member in archive.infolist():
             if member.is_dir():
                 continue
             try:
                 with archive.open(member) as stream:
-                    yield from _json_lines(_maybe_gunzip(stream), member.filename)
+                    yield from _maybe_gunzip(stream)
             except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as error:
-                raise AirbyteTracedException(
-                    message=(
-                        f"Amplitude's export for window {window} has an unreadable file "
-                        f"{member.filename}."
-                    ),
-                    internal_message=f"Corrupt member {member.filename} in window {window}: {error!r}",
-                    failure_type=FailureType.transient_error,
-                ) from error
+                raise _UnreadableExport(f"its file {member.filename} is corrupt") from error
 
 
 def _maybe_gunzip(stream: BinaryIO) -> BinaryIO:
@@ -106,17 +174,16 @@ def _maybe_gunzip(stream: BinaryIO) -> BinaryIO:
     return gzip.GzipFile(fileobj=stream, mode="rb") if head == _GZIP_MAGIC else stream
 
 
-def _json_lines(stream: BinaryIO, member_name: str) -> Iterator[MutableMapping[str, Any]]:
-    for number, line in enumerate(stream, start=1):
+def _parse(line: bytes) -> Iterator[MutableMapping[str, Any]]:
+    try:
+        yield orjson.loads(line)
+    except orjson.JSONDecodeError:
+        # orjson is stricter than json (NaN, huge integers); json has the final word, as in
+        # the CDK's JsonlDecoder, which also logs and skips what json cannot read.
         try:
-            yield orjson.loads(line)
-        except orjson.JSONDecodeError:
-            # orjson is stricter than json (NaN, huge integers); json has the final word, as
-            # in the CDK's JsonlDecoder.
-            try:
-                yield json.loads(line.decode("utf-8"))
-            except (json.JSONDecodeError, UnicodeDecodeError) as error:
-                logger.warning(f"Skipped line {number} of {member_name}: not JSON ({error}).")
+            yield json.loads(line.decode("utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            logger.warning(f"Skipped a line of an events export that is not JSON ({error}): {line[:200]!r}")
 
 
 def to_rfc3339(value: str) -> str:
@@ -152,3 +219,27 @@ class ExportTimestampsToRfc3339(RecordTransformation):
             value = record.get(name)
             if is_raw_export_timestamp(value):
                 record[name] = to_rfc3339(value)
+
+
+class CompletedHoursStateConverter(CustomFormatConcurrentStreamStateConverter):
+    """Events state = the last hour of the completely read prefix, not its newest event.
+
+    The manifest only exports hours Amplitude has finished loading, so every window the cursor
+    closes was read whole. The CDK's converter still reports the newest event's hour, so hours
+    with no events (Amplitude answers 404) after it are requested again on every sync until a
+    later event shows up; this converter reports the window's end instead. Both values are
+    hours that were read completely, so the state stays compatible with the manifest's.
+    """
+
+    def _get_latest_complete_time(self, slices: List[MutableMapping[str, Any]]) -> Any:
+        if not slices:
+            return super()._get_latest_complete_time(slices)
+        return self.merge_intervals(slices)[0][self.END_KEY]
+
+
+def checkpoint_completed_hours(cursor: ConcurrentCursor) -> None:
+    """Make the events stream's cursor report completed hours (see CompletedHoursStateConverter)."""
+    converter = cursor._connector_state_converter
+    if not isinstance(converter, CustomFormatConcurrentStreamStateConverter):
+        raise TypeError(f"Unexpected events state converter {type(converter).__name__}")
+    converter.__class__ = CompletedHoursStateConverter

@@ -49,6 +49,7 @@ def response(body: bytes, url=URL) -> requests.Response:
 
 
 def decode(body: bytes, **options):
+    options.setdefault("retry_delay_seconds", 0)
     return list(SpooledExportDecoder(parameters={}, **options).decode(response(body)))
 
 
@@ -92,28 +93,59 @@ def test_a_line_that_is_not_json_is_logged_with_its_member_and_the_rest_is_kept(
     body = export_zip([("187520/187520_2024-01-01_5#0.json.gz", gz_lines(event(1), extra=b"{broken\n"))])
     with caplog.at_level(logging.WARNING, logger="airbyte"):
         assert decode(body) == [event(1)]
-    assert "line 2 of 187520/187520_2024-01-01_5#0.json.gz" in caplog.text
+    assert "Skipped a line of an events export that is not JSON" in caplog.text
+    assert "{broken" in caplog.text
 
 
-def test_a_body_that_is_not_a_zip_fails_naming_the_window():
+def downloads(requests_mock, *bodies):
+    """The decoder's view of an export URL that answers each body in turn."""
+    requests_mock.get(URL, [{"content": body} for body in bodies])
+    return SpooledExportDecoder(parameters={}, retry_delay_seconds=0).decode(requests.get(URL, stream=True))
+
+
+def corrupt(gzipped: bytes) -> bytes:
+    return gzipped[:40] + bytes(b ^ 0xFF for b in gzipped[40:80]) + gzipped[80:]
+
+
+FIRST = [event(n) for n in range(300)]
+SECOND = [event(n, 6) for n in range(300, 600)]
+GOOD = export_zip([("187520/187520_2024-01-01_5#0.json.gz", gz_lines(*FIRST)),
+                   ("187520/187520_2024-01-01_6#0.json.gz", gz_lines(*SECOND))])
+SECOND_CORRUPT = export_zip([("187520/187520_2024-01-01_5#0.json.gz", gz_lines(*FIRST)),
+                             ("187520/187520_2024-01-01_6#0.json.gz", corrupt(gz_lines(*SECOND)))])
+
+
+def test_a_body_that_is_not_a_zip_is_downloaded_again(requests_mock):
+    assert list(downloads(requests_mock, b"<html>gateway error</html>", GOOD)) == FIRST + SECOND
+    assert requests_mock.call_count == 2
+
+
+def test_a_zip_that_stays_truncated_fails_naming_the_window_and_yields_nothing(requests_mock):
+    records = []
     with pytest.raises(AirbyteTracedException) as failure:
-        decode(b"<html>gateway error</html>")
+        records.extend(downloads(requests_mock, GOOD[: len(GOOD) // 2]))
+    assert records == []
+    assert requests_mock.call_count == 3
+    assert "window 20240101T00..20240101T23 was unreadable 3 times" in failure.value.message
+
+
+def test_a_corrupt_member_resumes_after_the_emitted_events_without_repeating_them(requests_mock):
+    assert list(downloads(requests_mock, SECOND_CORRUPT, GOOD)) == FIRST + SECOND
+
+
+def test_a_corrupt_member_that_stays_corrupt_fails_naming_the_window(requests_mock):
+    with pytest.raises(AirbyteTracedException) as failure:
+        list(downloads(requests_mock, SECOND_CORRUPT))
     assert "20240101T00..20240101T23" in failure.value.message
+    assert "187520_2024-01-01_6#0.json.gz is corrupt" in failure.value.message
 
 
-def test_a_truncated_zip_fails_instead_of_yielding_a_partial_window():
-    body = export_zip(AMPLITUDE_LIKE)
-    with pytest.raises(AirbyteTracedException):
-        decode(body[: len(body) // 2])
-
-
-def test_a_corrupt_gzip_member_fails_naming_the_member():
-    good = gz_lines(*[event(n) for n in range(500)])
-    corrupt = good[:40] + bytes(b ^ 0xFF for b in good[40:80]) + good[80:]
-    body = export_zip([("187520/187520_2024-01-01_5#0.json.gz", corrupt)])
+def test_a_retry_whose_download_differs_fails_rather_than_guess(requests_mock):
+    changed = export_zip([("187520/187520_2024-01-01_5#0.json.gz", gz_lines(*reversed(FIRST))),
+                          ("187520/187520_2024-01-01_6#0.json.gz", gz_lines(*SECOND))])
     with pytest.raises(AirbyteTracedException) as failure:
-        decode(body)
-    assert "187520_2024-01-01_5#0.json.gz" in failure.value.message
+        list(downloads(requests_mock, SECOND_CORRUPT, changed))
+    assert "changed between two downloads" in failure.value.message
 
 
 def test_each_window_logs_its_events_bytes_and_seconds(caplog):
