@@ -32,6 +32,19 @@ STAGES = [
     ("CDK record pipeline", ("airbyte_cdk",)),
 ]
 
+INCLUSIVE = [
+    "SpooledExportDecoder.decode",
+    "_GzipReader.read",
+    "_parse (",
+    "RecordSelector.filter_and_transform",
+    "ExportTimestampsToRfc3339.transform",
+    "SliceHasher.hash",
+    "DatetimeParser.parse",
+    "ConcurrentCursor.observe",
+    "airbyte_message_to_string",
+    "ast.py",
+]
+
 
 def stage(stack: str) -> str:
     frames = stack.split(";")
@@ -46,6 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=list(SIZES), default="50MB")
     parser.add_argument("--rate", type=int, default=250, help="samples per second")
+    parser.add_argument("--stacks", type=Path, help="also keep py-spy's raw stacks here")
     args = parser.parse_args()
     py_spy = shutil.which("py-spy", path=str(Path(sys.executable).parent))
     if not py_spy:
@@ -62,6 +76,8 @@ def main() -> None:
         record = [py_spy, "record", "--format", "raw", "--rate", str(args.rate), "--output", str(stacks), "--"]
         subprocess.run(record + commands(config, catalog)["packaged"], cwd=ROOT, stdout=subprocess.DEVNULL, check=True)
         lines = stacks.read_text().splitlines()
+        if args.stacks:
+            shutil.copy(stacks, args.stacks)
 
     by_stage, by_leaf = collections.Counter(), collections.Counter()
     for line in lines:
@@ -71,6 +87,10 @@ def main() -> None:
     total = sum(by_stage.values())
     print(f"{total} samples of active threads (idle waits excluded)\n")
     for name, count in by_stage.most_common():
+        print(f"{count / total:6.1%}  {name}")
+    print("\ninclusive (a sample counts for every one of these on its stack):")
+    for name in INCLUSIVE:
+        count = sum(int(line.rpartition(" ")[2]) for line in lines if name in line)
         print(f"{count / total:6.1%}  {name}")
     print("\ninnermost frames:")
     for frame, count in by_leaf.most_common(25):

@@ -334,20 +334,22 @@ class _Handler(BaseHTTPRequestHandler):
         path = url.path[len("/api") :] if url.path.startswith("/api/") else url.path
         query = {key: values[-1] for key, values in parse_qs(url.query, keep_blank_values=True).items()}
         record = {"path": path, "query": query, "status": None, "started": time.monotonic(), "finished": None}
-        emulator._enter()
+        # logged on arrival, so a client that has its answer always finds its request logged
+        emulator._enter(record)
         try:
             self._answer(emulator, path, query, record)
         except (ConnectionError, socket.timeout):
             # the client gave up (e.g. its read timeout during a slow fault)
             self.close_connection = True
         finally:
-            record["finished"] = time.monotonic()
-            emulator._leave(record)
+            record["finished"] = record["finished"] or time.monotonic()
+            emulator._leave()
 
     def _answer(self, emulator, path, query, record):
         fault = emulator._take_fault(path, query)
         kind = fault.kind if fault else None
         if kind == "reset":
+            record["finished"] = time.monotonic()
             # linger 0 makes close() send RST instead of a graceful FIN
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
@@ -362,6 +364,7 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "truncate":
             response = response.truncated()
         record["status"] = response.status
+        record["finished"] = time.monotonic()
         self._send(response)
 
     def _send(self, response: _Response):
@@ -592,15 +595,15 @@ class AmplitudeEmulator:
                     return fault
         return None
 
-    def _enter(self):
+    def _enter(self, record):
         with self._lock:
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
+            self.requests.append(record)
 
-    def _leave(self, record):
+    def _leave(self):
         with self._lock:
             self._in_flight -= 1
-            self.requests.append(record)
 
     # ------------------------------------------------------------ routes
 

@@ -175,17 +175,6 @@ def test_custom_components_run_only_when_unsafe_code_is_enabled(tmp_path, emulat
     assert records_of(read)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "manifest.yaml uses HttpRequester url_base + path with a $parameter named `path`. The CDK's "
-        "manifest migration (run when the Builder sends __should_migrate) joins them with urljoin, "
-        "which turns 'https://' into 'https:/' inside the url_base template, and the `path` "
-        "$parameter is then propagated back onto the requester, so requests go to "
-        "/api/2/export/2/export: the export answers 404, which is IGNOREd, and events reads 0 records. "
-        "Fix in manifest.yaml: use `url:` and rename the `path` parameter."
-    ),
-)
 def test_migrated_manifest_still_reads(tmp_path, emulator, manifest):
     """resolve_manifest with the Builder's migrate/normalize flags, then test_read the result."""
     answer = builder_request(tmp_path / "resolve", emulator, manifest, "resolve_manifest", __should_migrate=True, __should_normalize=True)
