@@ -8,7 +8,6 @@ components across its worker threads.
 import gzip
 import json
 import logging
-import shutil
 import tempfile
 import time
 import zipfile
