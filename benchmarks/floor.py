@@ -1,10 +1,10 @@
 """The floor: the least work that turns an Amplitude export into Airbyte RECORD lines.
 
 No CDK, no threads, no transformations: download to a temporary file, then unzip, gunzip,
-parse and print. orjson does the JSON both ways because the connector uses it too, so the
-gap to the connector is framework overhead, not the JSON library.
+parse and print, with the standard library's json as a plain Python loop would. `--orjson`
+uses orjson both ways instead (the connector parses with it), a stricter floor shown beside.
 
-    python -m benchmarks.floor CONFIG_JSON > records.jsonl
+    python -m benchmarks.floor CONFIG_JSON [--orjson] > records.jsonl
 """
 
 import gzip
@@ -19,7 +19,9 @@ import orjson
 import requests
 
 
-def main(config_path: str) -> None:
+def main(config_path: str, fast_json: bool) -> None:
+    loads = orjson.loads if fast_json else json.loads
+    dumps = orjson.dumps if fast_json else (lambda message: json.dumps(message, separators=(",", ":")).encode())
     config = json.load(open(config_path))
     start = datetime.strptime(config["start_date"], "%Y-%m-%dT%H:%M:%SZ")
     end = datetime.strptime(config["end_date"], "%Y-%m-%dT%H:%M:%SZ") - timedelta(hours=1)
@@ -40,12 +42,12 @@ def main(config_path: str) -> None:
                     for line in lines:
                         record = {
                             "stream": "events",
-                            "data": orjson.loads(line),
+                            "data": loads(line),
                             "emitted_at": int(time.time() * 1000),
                         }
-                        out.write(orjson.dumps({"type": "RECORD", "record": record}) + b"\n")
+                        out.write(dumps({"type": "RECORD", "record": record}) + b"\n")
     out.flush()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], fast_json="--orjson" in sys.argv[2:])

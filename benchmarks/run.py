@@ -47,6 +47,7 @@ def commands(config: Path, catalog: Path) -> dict:
     read = ["read", "--config", str(config), "--catalog", str(catalog)]
     return {
         "floor": [sys.executable, "-m", "benchmarks.floor", str(config)],
+        "floor-orjson": [sys.executable, "-m", "benchmarks.floor", str(config), "--orjson"],
         "packaged": [str(VENV_BIN / "source-amplitude-til"), *read],
         "yaml": [sys.executable, "-m", "benchmarks.yaml_source", *read],
     }
@@ -195,8 +196,10 @@ Targets for the packaged connector:
   one `request_time_range` window covering all hours of the export, `export_delay_hours=0`,
   so each path makes exactly one export request (checked in the emulator's request log).
   The catalog holds only `events`, full refresh / append.
-- floor: `benchmarks/floor.py`, requests streaming to a temporary file, zipfile, gzip,
-  orjson both ways (as the connector), one RECORD line per event; no transformations.
+- floor: `benchmarks/floor.py`, a plain Python loop: requests streaming to a temporary file,
+  zipfile, gzip, the standard library's json both ways, one RECORD line per event; no
+  transformations. floor-orjson: the same loop with orjson both ways (the connector parses
+  with orjson), shown for reference; ratios are to the plain floor.
   yaml: `benchmarks/yaml_source.py`, `SourceAmplitudeTil(packaged_components=False)` through
   the CDK's `launch`, i.e. the manifest as the Connector Builder runs it.
   packaged: `.venv/bin/source-amplitude-til read`.
@@ -210,7 +213,8 @@ Targets for the packaged connector:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", choices=list(SIZES), default=list(SIZES))
-    parser.add_argument("--paths", nargs="+", choices=["floor", "packaged", "yaml"], default=["floor", "packaged", "yaml"])
+    paths = list(commands(Path(), Path()))
+    parser.add_argument("--paths", nargs="+", choices=paths, default=paths)
     parser.add_argument("--timeout", type=float, default=900, help="seconds before a path is killed")
     parser.add_argument("--rss-limit-gb", type=float, default=8, help="RSS at which a path is killed")
     parser.add_argument("--results", type=Path, default=RESULTS, help="where to write the Markdown report")

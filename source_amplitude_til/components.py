@@ -5,7 +5,6 @@ work in less memory or less time. None keeps per-read state on `self`: the CDK s
 components across its worker threads.
 """
 
-import gzip
 import json
 import logging
 import tempfile
@@ -25,13 +24,14 @@ from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
 from airbyte_cdk.sources.streams.concurrent.state_converters.datetime_stream_state_converter import (
     CustomFormatConcurrentStreamStateConverter,
 )
-from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
+from airbyte_cdk.sources.types import Config, Record, StreamSlice, StreamState
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 logger = logging.getLogger("airbyte")
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _COPY_CHUNK = 1024 * 1024
+_READ_CHUNK = 256 * 1024
 
 
 def export_window(response: requests.Response) -> str:
@@ -163,14 +163,35 @@ def _lines_in_zip(body: BinaryIO) -> Iterator[bytes]:
                 continue
             try:
                 with archive.open(member) as stream:
-                    yield from _maybe_gunzip(stream)
+                    yield from _member_lines(stream)
             except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as error:
                 raise _UnreadableExport(f"its file {member.filename} is corrupt") from error
 
 
-def _maybe_gunzip(stream: BinaryIO) -> BinaryIO:
-    head = stream.peek(2)[:2] if hasattr(stream, "peek") else b""
-    return gzip.GzipFile(fileobj=stream, mode="rb") if head == _GZIP_MAGIC else stream
+def _member_lines(stream: BinaryIO) -> Iterator[bytes]:
+    """Lines of one zip member, gunzipped if it is gzip, as GzipFile would give them.
+
+    zlib over 256 KiB reads instead of iterating a GzipFile: half the cost per line. A member
+    that ends mid-stream or fails its CRC raises, like GzipFile.
+    """
+    chunk = stream.read(_READ_CHUNK)
+    decompressor = zlib.decompressobj(wbits=31) if chunk[:2] == _GZIP_MAGIC else None
+    pending = b""
+    while chunk:
+        data = decompressor.decompress(chunk) if decompressor else chunk
+        while decompressor and decompressor.eof and decompressor.unused_data:
+            # A gzip file may hold several members back to back.
+            rest = decompressor.unused_data
+            decompressor = zlib.decompressobj(wbits=31)
+            data += decompressor.decompress(rest)
+        lines = (pending + data).split(b"\n")
+        pending = lines.pop()
+        yield from lines
+        chunk = stream.read(_READ_CHUNK)
+    if decompressor and not decompressor.eof:
+        raise EOFError("the gzip stream ended before its end marker")
+    if pending:
+        yield pending
 
 
 def _parse(line: bytes) -> Iterator[MutableMapping[str, Any]]:
@@ -236,9 +257,25 @@ class CompletedHoursStateConverter(CustomFormatConcurrentStreamStateConverter):
         return self.merge_intervals(slices)[0][self.END_KEY]
 
 
+class CompletedHoursCursor(ConcurrentCursor):
+    """The events cursor once its state is the end of the read windows.
+
+    The newest event of a window no longer matters to the state, so records are not parsed
+    for it: that parsing was a quarter of the time the CDK spent per event.
+    """
+
+    def observe(self, record: Record) -> None:
+        return None
+
+
 def checkpoint_completed_hours(cursor: ConcurrentCursor) -> None:
-    """Make the events stream's cursor report completed hours (see CompletedHoursStateConverter)."""
+    """Make the events stream's cursor checkpoint completed hours (see the two classes above).
+
+    The CDK builds the cursor and its converter from the manifest; this changes their class in
+    place, keeping every setting the manifest gave them.
+    """
     converter = cursor._connector_state_converter
-    if not isinstance(converter, CustomFormatConcurrentStreamStateConverter):
-        raise TypeError(f"Unexpected events state converter {type(converter).__name__}")
+    if type(cursor) is not ConcurrentCursor or type(converter) is not CustomFormatConcurrentStreamStateConverter:
+        raise TypeError(f"Unexpected events cursor {type(cursor).__name__} / {type(converter).__name__}")
     converter.__class__ = CompletedHoursStateConverter
+    cursor.__class__ = CompletedHoursCursor

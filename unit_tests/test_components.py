@@ -83,6 +83,12 @@ def test_records_are_identical_to_the_cdk_zipfile_decoder():
     assert decode(body) == cdk_decode(body)
 
 
+def test_multi_member_gzip_blank_lines_and_a_last_line_without_newline_read_as_the_cdk_reads_them():
+    member = gz_lines(event(1)) + gzip.compress(b"\n" + json.dumps(event(2)).encode())
+    body = export_zip([("187520/187520_2024-01-01_5#0.json.gz", member)])
+    assert decode(body) == cdk_decode(body) == [event(1), event(2)]
+
+
 def test_a_body_larger_than_the_memory_spool_goes_to_disk_and_still_decodes():
     events = [event(n) for n in range(2000)]
     body = export_zip([("187520/187520_2024-01-01_5#0.json.gz", gz_lines(*events))])
