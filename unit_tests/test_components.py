@@ -4,7 +4,10 @@ import gzip
 import io
 import json
 import logging
+import os
+import tempfile
 import zipfile
+from pathlib import Path
 
 import pytest
 import requests
@@ -180,3 +183,32 @@ def test_null_missing_and_unexpected_timestamps_pass_through_untouched():
     record = {"event_time": "2024-01-01T05:00:00Z", "user_creation_time": None, "client_event_time": 1704085200, "other": "2024-01-01 05:00:00.000000"}
     transform.transform(record)
     assert record == {"event_time": "2024-01-01T05:00:00Z", "user_creation_time": None, "client_event_time": 1704085200, "other": "2024-01-01 05:00:00.000000"}
+
+
+def open_files_under(directory) -> int:
+    """Open descriptors of this process on files in `directory` (spooled files are unlinked)."""
+    fds = Path("/proc/self/fd")
+    count = 0
+    for fd in fds.iterdir():
+        try:
+            count += os.readlink(fd).startswith(str(directory))
+        except FileNotFoundError:  # the descriptor listing the directory itself is gone
+            pass
+    return count
+
+
+def test_the_spooled_window_is_on_disk_only_while_its_window_is_read(tmp_path, monkeypatch, requests_mock):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    requests_mock.get(URL, content=GOOD)
+    records = SpooledExportDecoder(parameters={}, spool_max_memory_bytes=1024).decode(requests.get(URL, stream=True))
+    next(records)
+    assert open_files_under(tmp_path) == 1
+    list(records)
+    assert open_files_under(tmp_path) == 0
+
+
+def test_the_spooled_window_is_removed_when_the_window_fails(tmp_path, monkeypatch, requests_mock):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(AirbyteTracedException):
+        list(downloads(requests_mock, SECOND_CORRUPT))
+    assert open_files_under(tmp_path) == 0
