@@ -18,7 +18,7 @@ test: $(BIN)/source-amplitude-til
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/source-amplitude-til
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.run --timeout 1800
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache *.egg-info

@@ -159,3 +159,11 @@ def test_grouping_by_a_missing_country_property_fails_with_amplitudes_reason():
     assert "Invalid chart definition" in error["message"]
     assert "Invalid user property country" in error["message"]
     assert not any("too large" in e["message"].lower() for e in output.errors)
+
+
+def test_a_project_without_a_country_property_checks_and_syncs_with_the_defaults():
+    with AmplitudeEmulator(seed=4, hours=24, has_country_property=False) as emu:
+        assert cli.run("check", emu.config()).connection_status == {"status": "SUCCEEDED"}
+        output = cli.run("read", emu.config(), cli.catalog(["active_users"]))
+    assert output.errors == []
+    assert [record["date"] for record in output.records["active_users"]] == ["2024-01-01"]
