@@ -23,8 +23,9 @@ from integration_tests.emulator import AmplitudeEmulator
 
 # Checked innermost frame first; the first match names the stage of a sample.
 STAGES = [
-    ("gzip / zip inflate", ("gzip.py", "zipfile.py", "_compression.py")),
-    ("JSON parse (orjson/json)", ("_json_lines", "json/decoder.py")),
+    ("gzip / zip inflate", ("_member_lines", "_lines_in_zip", "gzip.py", "zipfile.py", "_compression.py")),
+    ("JSON parse (orjson/json)", ("_parse (", "json/decoder.py")),
+    ("rate-limit bucket thread (sleeping)", ("_leak_task_sync",)),
     ("timestamp rewrite", ("ExportTimestampsToRfc3339", "to_rfc3339", "is_raw_export_timestamp")),
     ("serialise + print to stdout", ("airbyte_message_to_string", "serializer", "print_buffer", "entrypoint.py")),
     ("download to spool", ("iter_content", "urllib3", "socket.py", "tempfile.py")),
@@ -34,7 +35,7 @@ STAGES = [
 
 INCLUSIVE = [
     "SpooledExportDecoder.decode",
-    "_GzipReader.read",
+    "_member_lines",
     "_parse (",
     "RecordSelector.filter_and_transform",
     "ExportTimestampsToRfc3339.transform",
