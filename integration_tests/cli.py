@@ -78,6 +78,20 @@ class Output:
         return [m["log"]["message"] for m in self.of_type("LOG") if not levels or m["log"]["level"] in levels]
 
 
+def event_uuids(output: Output) -> List[str]:
+    """The uuids of the events an output delivered, in order."""
+    return [event["uuid"] for event in output.records["events"]]
+
+
+def hour_of(event: dict) -> str:
+    """An event's upload hour as the export and the state write it: '20240101T05'.
+
+    Works on the raw ('2024-01-01 05:12:00.000000') and the RFC3339 form alike.
+    """
+    raw = event["server_upload_time"]
+    return f"{raw[:4]}{raw[5:7]}{raw[8:10]}T{raw[11:13]}"
+
+
 def catalog(streams=STREAMS, incremental=True) -> dict:
     """A configured catalog: incremental append where the stream supports it."""
     configured = []

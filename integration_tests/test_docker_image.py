@@ -20,6 +20,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
+from integration_tests import cli
 from integration_tests import docker_support as ds
 
 EXPECTED_STREAMS = {
@@ -48,19 +49,9 @@ def image() -> str:
         pytest.fail(f"could not build the connector image: {error}", pytrace=False)
 
 
-def airbyte_messages(result) -> list[dict]:
-    """Every stdout line must be one Airbyte message in JSON."""
-    messages = []
-    for number, line in enumerate(result.stdout.splitlines(), 1):
-        try:
-            messages.append(json.loads(line))
-        except json.JSONDecodeError:
-            pytest.fail(f"stdout line {number} is not JSON: {line[:200]!r}\nstderr:\n{result.stderr[-2000:]}")
-    return messages
-
-
-def of_type(messages: list[dict], kind: str) -> list[dict]:
-    return [m for m in messages if m.get("type") == kind]
+def messages(result) -> cli.Output:
+    """The run's Airbyte messages, parsed as the CLI tests parse them (every stdout line JSON)."""
+    return cli.Output(result.returncode, result.stdout, result.stderr)
 
 
 def expected_name_and_version() -> tuple[str, str]:
@@ -120,7 +111,7 @@ def test_installed_manifest_is_a_real_file(image):
 def test_spec(image):
     result = ds.docker_run(image, ["spec"])
     assert result.returncode == 0, result.stderr[-2000:]
-    specs = of_type(airbyte_messages(result), "SPEC")
+    specs = messages(result).of_type("SPEC")
     assert len(specs) == 1
     assert specs[0]["spec"]["connectionSpecification"]["properties"]
 
@@ -145,22 +136,20 @@ def secrets(emulator, tmp_path_factory) -> Path:
 def catalog(image, secrets) -> dict:
     result = ds.docker_run(image, ["discover", "--config", "/secrets/config.json"], secrets)
     assert result.returncode == 0, result.stderr[-2000:]
-    catalogs = of_type(airbyte_messages(result), "CATALOG")
+    catalogs = messages(result).of_type("CATALOG")
     assert len(catalogs) == 1
     return catalogs[0]["catalog"]
 
 
 def test_check_succeeds(image, secrets):
     result = ds.docker_run(image, ["check", "--config", "/secrets/config.json"], secrets)
-    statuses = of_type(airbyte_messages(result), "CONNECTION_STATUS")
-    assert [s["connectionStatus"]["status"] for s in statuses] == ["SUCCEEDED"], result.stderr[-2000:]
+    assert messages(result).connection_status == {"status": "SUCCEEDED"}, result.stderr[-2000:]
 
 
 def test_check_fails_with_wrong_secret(image, emulator, tmp_path):
     bad = write_secrets(tmp_path / "bad", config=emulator.config(secret_key="not-the-secret"))
     result = ds.docker_run(image, ["check", "--config", "/secrets/config.json"], bad)
-    statuses = of_type(airbyte_messages(result), "CONNECTION_STATUS")
-    assert [s["connectionStatus"]["status"] for s in statuses] == ["FAILED"], result.stderr[-2000:]
+    assert messages(result).connection_status["status"] == "FAILED", result.stderr[-2000:]
 
 
 def test_discover_lists_all_streams(catalog):
@@ -186,22 +175,16 @@ def test_incremental_read_is_exactly_once_and_resumes_from_state(image, emulator
 
     first = ds.docker_run(image, read, secrets)
     assert first.returncode == 0, first.stderr[-2000:]
-    messages = airbyte_messages(first)
-    uuids = Counter(m["record"]["data"]["uuid"] for m in of_type(messages, "RECORD"))
+    output = messages(first)
+    uuids = Counter(cli.event_uuids(output))
     duplicates = [uuid for uuid, count in uuids.items() if count > 1]
     assert not duplicates, f"{len(duplicates)} duplicated uuids, e.g. {duplicates[:3]}"
     assert set(uuids) == {event["uuid"] for event in emulator.events}
-    states = of_type(messages, "STATE")
-    assert states, "no STATE message"
+    assert output.states, "no STATE message"
 
     # Airbyte passes back the latest state of each stream.
-    latest = {}
-    for message in states:
-        state = message["state"]
-        key = json.dumps(state.get("stream", {}).get("stream_descriptor"), sort_keys=True)
-        latest[key] = state
-    write_secrets(secrets, state=list(latest.values()))
+    write_secrets(secrets, state=output.last_states())
 
     second = ds.docker_run(image, [*read, "--state", "/secrets/state.json"], secrets)
     assert second.returncode == 0, second.stderr[-2000:]
-    assert of_type(airbyte_messages(second), "RECORD") == []
+    assert messages(second).of_type("RECORD") == []

@@ -19,11 +19,6 @@ from source_amplitude_til.source import SourceAmplitudeTil
 EVENTS = cli.catalog(["events"])
 
 
-def hour_of(event) -> str:
-    """'2024-01-01 05:12:00.000000' or its RFC3339 form -> '20240101T05' (the state's format)."""
-    return event["server_upload_time"][:13].replace("-", "").replace(" ", "T")
-
-
 def export_windows(emulator):
     return [(r["query"]["start"], r["query"]["end"]) for r in emulator.requests if r["path"] == "/2/export"]
 
@@ -33,13 +28,9 @@ def events_state(output):
     return state
 
 
-def uuids(output):
-    return [event["uuid"] for event in output.records["events"]]
-
-
 def test_two_syncs_with_late_arriving_events_deliver_each_event_once():
     with AmplitudeEmulator(seed=21, hours=48) as emu:
-        edge = Counter(e["server_upload_time"] for e in emu.events if hour_of(e) == "20240101T23")
+        edge = Counter(e["server_upload_time"] for e in emu.events if cli.hour_of(e) == "20240101T23")
         assert max(edge.values()) > 1, "the state's own hour must hold events sharing one server_upload_time"
         first = cli.run("read", emu.config(end_date="2024-01-02T00:00:00Z"), EVENTS)
         assert events_state(first)["stream"]["stream_state"] == {"server_upload_time": "20240101T23"}
@@ -48,13 +39,13 @@ def test_two_syncs_with_late_arriving_events_deliver_each_event_once():
         emu.reset_log()
         second = cli.run("read", emu.config(end_date="2024-01-03T00:00:00Z"), EVENTS, state=first.last_states())
 
-        delivered = Counter(uuids(first) + uuids(second))
+        delivered = Counter(cli.event_uuids(first) + cli.event_uuids(second))
         assert [uuid for uuid, count in delivered.items() if count > 1] == []
         assert set(delivered) == {event["uuid"] for event in emu.events}
-        assert {event["uuid"] for event in late} <= set(uuids(second))
+        assert {event["uuid"] for event in late} <= set(cli.event_uuids(second))
         assert min(start for start, _ in export_windows(emu)) == "20240102T00"
-        assert all(hour_of(event) <= "20240101T23" for event in first.records["events"])
-        assert all(hour_of(event) >= "20240102T00" for event in second.records["events"])
+        assert all(cli.hour_of(event) <= "20240101T23" for event in first.records["events"])
+        assert all(cli.hour_of(event) >= "20240102T00" for event in second.records["events"])
 
 
 def test_manifest_alone_is_also_exactly_once_across_two_syncs():
@@ -96,9 +87,9 @@ def test_only_hours_amplitude_has_finished_loading_are_requested():
                for moment in (now, datetime.now(timezone.utc))}
     newest = max(end for _, end in export_windows(emu))
     assert newest in allowed
-    assert all(hour_of(event) <= newest for event in output.records["events"])
-    expected = {e["uuid"] for e in emu.events if hour_of(e) <= newest}
-    assert sorted(uuids(output)) == sorted(expected)
+    assert all(cli.hour_of(event) <= newest for event in output.records["events"])
+    expected = {e["uuid"] for e in emu.events if cli.hour_of(e) <= newest}
+    assert sorted(cli.event_uuids(output)) == sorted(expected)
 
 
 def test_a_start_date_moved_forward_is_honoured_over_the_state():
@@ -107,8 +98,8 @@ def test_a_start_date_moved_forward_is_honoured_over_the_state():
         emu.reset_log()
         second = cli.run("read", emu.config(start_date="2024-01-02T06:00:00Z"), EVENTS, state=first.last_states())
     assert min(start for start, _ in export_windows(emu)) == "20240102T06"
-    assert all(hour_of(event) >= "20240102T06" for event in second.records["events"])
-    assert sorted(uuids(second)) == sorted(e["uuid"] for e in emu.events if hour_of(e) >= "20240102T06")
+    assert all(cli.hour_of(event) >= "20240102T06" for event in second.records["events"])
+    assert sorted(cli.event_uuids(second)) == sorted(e["uuid"] for e in emu.events if cli.hour_of(e) >= "20240102T06")
 
 
 def test_a_start_date_in_the_future_gives_no_events_and_no_error():
@@ -151,9 +142,9 @@ def test_an_interrupted_sync_resumes_from_its_last_state_without_losing_events()
         emu.faults.clear()
         resumed = cli.run("read", config, EVENTS, state=[state])
 
-    delivered = Counter(uuids(interrupted) + uuids(resumed))
+    delivered = Counter(cli.event_uuids(interrupted) + cli.event_uuids(resumed))
     assert set(delivered) == {event["uuid"] for event in emu.events}
     by_uuid = {event["uuid"]: event for event in emu.events}
     repeated = [uuid for uuid, count in delivered.items() if count > 1]
-    assert all(hour_of(by_uuid[uuid]) > checkpoint for uuid in repeated)
-    assert all(hour_of(event) > checkpoint for event in resumed.records["events"])
+    assert all(cli.hour_of(by_uuid[uuid]) > checkpoint for uuid in repeated)
+    assert all(cli.hour_of(event) > checkpoint for event in resumed.records["events"])

@@ -43,12 +43,6 @@ def amplitude(hours=12, seed=5, **options) -> AmplitudeEmulator:
                              secret_key=SECRET_KEY, **options)
 
 
-def hour_of(event: dict) -> str:
-    """An event's upload hour in the export's and the state's format, e.g. 20240101T05."""
-    raw = event["server_upload_time"]
-    return f"{raw[:4]}{raw[5:7]}{raw[8:10]}T{raw[11:13]}"
-
-
 def export_requests(emu: AmplitudeEmulator) -> List[tuple]:
     """(start, end, status) of every export request, in arrival order (status None: reset)."""
     return [(r["query"].get("start"), r["query"].get("end"), r["status"])
@@ -88,10 +82,6 @@ def stream_failure_types(output: cli.Output) -> Set[str]:
     return {e["failure_type"] for e in output.errors if e.get("stream_descriptor")}
 
 
-def uuids(output: cli.Output) -> List[str]:
-    return [record["uuid"] for record in output.records["events"]]
-
-
 @dataclass
 class Tally:
     expected: int
@@ -108,7 +98,7 @@ class Tally:
 
 def tally(emu: AmplitudeEmulator, *outputs: cli.Output) -> Tally:
     expected = {event["uuid"] for event in emu.events}
-    per_sync = [uuids(output) for output in outputs]
+    per_sync = [cli.event_uuids(output) for output in outputs]
     seen = set().union(*map(set, per_sync))
     return Tally(
         expected=len(expected),
@@ -133,8 +123,8 @@ def assert_complete(output: cli.Output, counts: Tally) -> None:
 def assert_checkpoints_only_delivered_hours(emu: AmplitudeEmulator, output: cli.Output) -> None:
     """A failed sync's state may only claim hours whose every event it delivered."""
     final = final_state(output)
-    delivered = set(uuids(output))
-    claimed_but_missing = [e["uuid"] for e in emu.events if final and hour_of(e) <= final and e["uuid"] not in delivered]
+    delivered = set(cli.event_uuids(output))
+    claimed_but_missing = [e["uuid"] for e in emu.events if final and cli.hour_of(e) <= final and e["uuid"] not in delivered]
     assert claimed_but_missing == []
 
 
@@ -146,7 +136,7 @@ def resume(run_cli, emu: AmplitudeEmulator, failed: cli.Output, config: dict) ->
     assert output.returncode == 0, error_text(output) or output.stderr[-2000:]
     final = final_state(failed)
     # exactly once from the state: nothing the failed sync checkpointed is read again
-    assert [u for u, e in _by_uuid(emu, output) if final and hour_of(e) <= final] == []
+    assert [u for u, e in _by_uuid(emu, output) if final and cli.hour_of(e) <= final] == []
     resumed_windows = [(r["query"]["start"]) for r in emu.requests[before:] if r["path"] == "/2/export"]
     if final:
         assert min(resumed_windows) > final
@@ -155,7 +145,7 @@ def resume(run_cli, emu: AmplitudeEmulator, failed: cli.Output, config: dict) ->
 
 def _by_uuid(emu: AmplitudeEmulator, output: cli.Output):
     events = {event["uuid"]: event for event in emu.events}
-    return [(uuid, events[uuid]) for uuid in uuids(output)]
+    return [(uuid, events[uuid]) for uuid in cli.event_uuids(output)]
 
 
 # ---------------------------------------------------------------- window splitting
@@ -224,7 +214,7 @@ def test_an_hour_amplitude_always_refuses_fails_naming_it_and_the_s3_export_and_
         refused_windows = windows(emu, {400})
         resumed = resume(run_cli, emu, failed, config)
     counts = tally(emu, failed, resumed)
-    before = {e["uuid"] for e in emu.events if hour_of(e) < refused}
+    before = {e["uuid"] for e in emu.events if cli.hour_of(e) < refused}
     row(fault_row, "export 400 for hour 06, even alone", f"{failed_requests} + {len(emu.requests) - failed_requests}",
         counts, f"sync failed ({'/'.join(sorted(stream_failure_types(failed)))}), state held at {final_state(failed)}; "
         f"resume re-read {counts.reread}")
@@ -235,7 +225,7 @@ def test_an_hour_amplitude_always_refuses_fails_naming_it_and_the_s3_export_and_
     # it narrowed the refusal down to the single hour before giving up
     assert (refused, refused) in refused_windows, refused_windows
     assert all(state < refused for state in event_states(failed)), event_states(failed)
-    assert before <= set(uuids(failed)), "events before the refused hour must be delivered"
+    assert before <= set(cli.event_uuids(failed)), "events before the refused hour must be delivered"
     assert_checkpoints_only_delivered_hours(emu, failed)
     assert (counts.duplicated, counts.lost, counts.unexpected) == (0, 0, 0), counts
 
@@ -251,7 +241,7 @@ def test_export_404_is_an_empty_window_not_an_error(run_cli, fault_row):
     row(fault_row, f"export 404 ({len(empty)} empty hours)", len(emu.requests), counts,
         f"empty windows, no error, state {final_state(output)}")
     assert empty, "the dataset must have hours without events"
-    assert {start for start, _ in empty} == {f"20240101T{h:02d}" for h in range(12)} - {hour_of(e) for e in emu.events}
+    assert {start for start, _ in empty} == {f"20240101T{h:02d}" for h in range(12)} - {cli.hour_of(e) for e in emu.events}
     assert not [m for m in errors_and_error_logs(output) if "404" in m]
     assert_complete(output, counts)
     assert final_state(output) == "20240101T11"
@@ -382,7 +372,7 @@ def test_refused_credentials_are_a_config_error_naming_keys_region_and_address(r
     for message in (status_message, failed.errors[0]["message"]):
         for hint in ("api_key", "secret_key", "data_region", base_url, "401/403"):
             assert hint in message, (hint, message)
-    assert uuids(failed) == []
+    assert cli.event_uuids(failed) == []
     assert final_state(failed) in (None, "20231231T23")
     assert (counts.duplicated, counts.lost, counts.unexpected) == (0, 0, 0), counts
 
