@@ -66,12 +66,14 @@ def _connection_failed(message: str) -> None:
 
 
 def _check_deadline() -> threading.Timer:
-    """Answer FAILED and stop if the CDK's check (and its retries) outlasts the deadline."""
+    """Answer FAILED and stop if the check outlasts the deadline: a DNS lookup has no timeout of
+    its own, and the CDK's check retries."""
 
     def give_up() -> None:
         _connection_failed(
-            f"Amplitude answered, but the check got no usable answer within {CHECK_DEADLINE_SECONDS} s "
-            "(it kept failing or rate limiting: see the log above). Try again in a few minutes."
+            f"The check got no usable answer from Amplitude within {CHECK_DEADLINE_SECONDS} s: a DNS lookup, "
+            "the connection or Amplitude itself stalled, or Amplitude kept failing (see the log above). "
+            "Check the network and api_base_url, then try again in a few minutes."
         )
         os._exit(0)
 
@@ -135,12 +137,12 @@ def _run(args: List[str], workdir: str) -> None:
         sys.exit(1)
 
     if command == "check" and config is not None:
+        deadline = _check_deadline()
         problem = unreachable(check_url(load_manifest(), config))
         if problem:
             _connection_failed(problem)
-            return
-        deadline = _check_deadline()
-        launch(SourceAmplitudeTil(config=config, dashboard_retries=CHECK_RETRIES), args)
+        else:
+            launch(SourceAmplitudeTil(config=config, dashboard_retries=CHECK_RETRIES), args)
         deadline.cancel()
         return
 
