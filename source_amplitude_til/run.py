@@ -9,17 +9,19 @@ from airbyte_cdk.entrypoint import AirbyteEntrypoint, launch
 from airbyte_cdk.models import (
     AirbyteConnectionStatus,
     AirbyteErrorTraceMessage,
+    AirbyteLogMessage,
     AirbyteMessage,
     AirbyteMessageSerializer,
     AirbyteTraceMessage,
     FailureType,
+    Level,
     Status,
     TraceType,
     Type,
 )
 from airbyte_cdk.utils.datetime_helpers import ab_datetime_now
 
-from source_amplitude_til.config import config_problems
+from source_amplitude_til.config import config_problems, read_notes
 from source_amplitude_til.source import SourceAmplitudeTil
 
 
@@ -67,4 +69,7 @@ def run(args: Optional[List[str]] = None) -> None:
         _config_error(message)
         sys.exit(1)
 
+    if command == "read" and config is not None and catalog is not None:
+        for note in read_notes(config, [configured.stream.name for configured in catalog.streams]):
+            _emit(AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=Level.INFO, message=note)))
     launch(SourceAmplitudeTil(config=config, catalog=catalog, state=state), args)

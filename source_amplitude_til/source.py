@@ -26,10 +26,12 @@ def load_manifest() -> dict:
 
 
 def with_packaged_components(manifest: Mapping[str, Any]) -> dict:
-    """Swap in the bounded-memory export decoder and the template-free timestamp rewrite.
+    """Swap in the bounded-memory export decoder and the template-free timestamp rewrite, a
+    cohort file decoder that also reads JSON bodies, and log the taxonomy streams' ignored
+    403/404 at WARN level.
 
-    Both emit exactly the records the manifest's own components emit; the field list stays
-    in the manifest.
+    Records are exactly those of the manifest's own components (a cohort's JSON body, which the
+    manifest cannot read, aside); the field list and the taxonomy filters stay in the manifest.
     """
     swapped = copy.deepcopy(dict(manifest))
     events = swapped["definitions"]["streams"]["events"]
@@ -45,6 +47,12 @@ def with_packaged_components(manifest: Mapping[str, Any]) -> dict:
             "fields": [field["path"][0] for field in timestamps["fields"]],
         }
     ]
+    cohort_members = swapped["definitions"]["streams"]["cohort_members"]["retriever"]
+    cohort_members["download_decoder"] = {
+        "type": "CustomDecoder", "class_name": "source_amplitude_til.cohort_file.CohortFileDecoder"}
+    taxonomy_handler = swapped["definitions"]["streams"]["taxonomy_stream"]["retriever"]["requester"]["error_handler"]
+    taxonomy_handler["type"] = "CustomErrorHandler"
+    taxonomy_handler["class_name"] = "source_amplitude_til.ignored_responses.WarnWhenIgnored"
     return swapped
 
 

@@ -31,21 +31,27 @@ def test_manifest_contains_no_custom_python():
 def test_manifest_validates_and_builds_every_stream_with_the_cdk():
     source = ConcurrentDeclarativeSource(source_config=yaml.safe_load(MANIFEST.read_text()), config=CONFIG)
     assert [stream.name for stream in source.streams(CONFIG)] == [
-        "events", "active_users", "average_session_length", "annotations", "cohorts", "events_list"]
+        "events", "active_users", "average_session_length", "annotations", "cohorts", "events_list",
+        "event_segmentation", "cohort_members", "new_users", "taxonomy_events", "taxonomy_event_properties",
+        "taxonomy_user_properties"]
 
 
 def test_the_package_runs_the_repository_manifest_itself():
     assert load_manifest() == yaml.safe_load(MANIFEST.read_text())
 
 
-def test_the_package_swaps_only_the_events_decoder_and_timestamp_rewrite():
+def test_the_package_swaps_only_the_events_components_and_the_taxonomy_warning():
     original = load_manifest()
     swapped = with_packaged_components(original)
     events, packaged = original["definitions"]["streams"]["events"], swapped["definitions"]["streams"]["events"]
     assert packaged["retriever"]["decoder"]["class_name"].endswith("SpooledExportDecoder")
     (rewrite,) = packaged["transformations"]
     assert rewrite["fields"] == [field["path"][0] for field in events["transformations"][0]["fields"]]
+    taxonomy = swapped["definitions"]["streams"]["taxonomy_stream"]["retriever"]["requester"]["error_handler"]
+    assert taxonomy["class_name"].endswith("WarnWhenIgnored") and taxonomy["type"] == "CustomErrorHandler"
     for changed in (original, swapped):
         changed["definitions"]["streams"]["events"].pop("transformations")
         changed["definitions"]["streams"]["events"]["retriever"].pop("decoder")
+        handler = changed["definitions"]["streams"]["taxonomy_stream"]["retriever"]["requester"]["error_handler"]
+        handler.pop("type"), handler.pop("class_name", None)
     assert swapped == original
