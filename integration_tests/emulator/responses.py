@@ -1,9 +1,13 @@
-"""HTTP answers as the emulator builds them, and Amplitude's error envelopes."""
+"""HTTP answers as the emulator builds them, Amplitude's error envelopes, and serving them."""
 
 import json
 import os
+import threading
 from dataclasses import dataclass, field, replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Optional
+
+CHUNK_SIZE = 1024 * 1024
 
 
 @dataclass
@@ -38,3 +42,51 @@ def error_response(status: int, kind: str, message: str, details: Optional[str] 
     if details is not None:
         error["metadata"] = {"details": details}
     return json_response(status, {"error": error})
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that logs nothing and sends `Response`s."""
+
+    # HTTP/1.1 keeps connections alive, as clients with connection pools expect
+    protocol_version = "HTTP/1.1"
+    # headers and body go out in separate writes; Nagle + delayed ACK would add ~40 ms to each
+    disable_nagle_algorithm = True
+
+    def log_message(self, format, *args):
+        """Stay quiet: per-request lines would drown test and CLI output."""
+
+    def send(self, response: Response) -> None:
+        remaining = response.length
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(remaining))
+        self.end_headers()
+        if response.file is None:
+            self.wfile.write(response.body[:remaining])
+            return
+        with open(response.file, "rb") as source:
+            while remaining > 0:
+                chunk = source.read(min(CHUNK_SIZE, remaining))
+                if not chunk:
+                    break
+                self.wfile.write(chunk)
+                remaining -= len(chunk)
+
+
+def serve_in_background(handler, port: int, name: str, **attributes) -> tuple:
+    """A threaded server on 127.0.0.1:`port` (0: any) with `attributes` set on it, and its thread."""
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server.daemon_threads = True
+    for key, value in attributes.items():
+        setattr(server, key, value)
+    # stop() waits up to one poll interval; the default 0.5 s would dominate test runs
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, name=name, daemon=True)
+    thread.start()
+    return server, thread
+
+
+def stop_serving(server, thread) -> None:
+    server.shutdown()
+    server.server_close()
+    thread.join()

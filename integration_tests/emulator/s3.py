@@ -6,9 +6,8 @@ Like S3 it refuses a request that carries an Authorization header as well as a s
 """
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from integration_tests.emulator.responses import Response
+from integration_tests.emulator.responses import QuietHandler, Response, serve_in_background, stop_serving
 
 _S3_ERROR = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message></Error>'
 
@@ -17,13 +16,8 @@ def _s3_error(status: int, code: str, message: str) -> Response:
     return Response(status, {"Content-Type": "application/xml"}, _S3_ERROR.format(code=code, message=message).encode())
 
 
-class _S3Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _S3Handler(QuietHandler):
     server_version = "AmazonS3"
-    disable_nagle_algorithm = True
-
-    def log_message(self, format, *args):
-        """Stay quiet, like the emulator."""
 
     def do_GET(self):
         stand_in = self.server.stand_in
@@ -38,12 +32,7 @@ class _S3Handler(BaseHTTPRequestHandler):
             response = _s3_error(403, "AccessDenied", "Request has expired")
         else:
             response = stand_in.serve(self.path)
-        self.send_response(response.status)
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        self.wfile.write(response.body)
+        self.send(response)
 
 
 class S3StandIn:
@@ -58,18 +47,11 @@ class S3StandIn:
         self._thread = None
 
     def start(self) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _S3Handler)
-        self._server.daemon_threads = True
-        self._server.stand_in = self
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        name="s3-stand-in", daemon=True)
-        self._thread.start()
+        self._server, self._thread = serve_in_background(_S3Handler, 0, "s3-stand-in", stand_in=self)
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join()
+            stop_serving(self._server, self._thread)
             self._server = None
 
     @property

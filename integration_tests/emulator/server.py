@@ -10,18 +10,15 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Optional
 from urllib.parse import parse_qs, urlsplit
 
 from integration_tests.emulator import catalog, charts, cohorts
 from integration_tests.emulator.data import generate_events, hour_events, parse_hour, user_pool
 from integration_tests.emulator.export import export_route
-from integration_tests.emulator.responses import Response, error_response, json_response, text_response
+from integration_tests.emulator.responses import (
+    QuietHandler, Response, error_response, json_response, serve_in_background, stop_serving, text_response)
 from integration_tests.emulator.s3 import S3StandIn
-
-CHUNK_SIZE = 1024 * 1024
-
 
 @dataclass
 class Fault:
@@ -60,15 +57,8 @@ class Fault:
         return response
 
 
-class _Handler(BaseHTTPRequestHandler):
-    # HTTP/1.1 keeps connections alive, as clients with connection pools expect
-    protocol_version = "HTTP/1.1"
+class _Handler(QuietHandler):
     server_version = "AmplitudeEmulator/1.0"
-    # headers and body go out in separate writes; Nagle + delayed ACK would add ~40 ms to each
-    disable_nagle_algorithm = True
-
-    def log_message(self, format, *args):
-        """Stay quiet: per-request lines would drown test and CLI output."""
 
     def do_GET(self):
         """Answer one request: faults first, then the emulated API."""
@@ -109,25 +99,7 @@ class _Handler(BaseHTTPRequestHandler):
             response = response.truncated()
         record["status"] = response.status
         record["finished"] = time.monotonic()
-        self._send(response)
-
-    def _send(self, response: Response):
-        remaining = response.length
-        self.send_response(response.status)
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(remaining))
-        self.end_headers()
-        if response.file is None:
-            self.wfile.write(response.body[:remaining])
-            return
-        with open(response.file, "rb") as source:
-            while remaining > 0:
-                chunk = source.read(min(CHUNK_SIZE, remaining))
-                if not chunk:
-                    break
-                self.wfile.write(chunk)
-                remaining -= len(chunk)
+        self.send(response)
 
 
 class AmplitudeEmulator:
@@ -203,23 +175,15 @@ class AmplitudeEmulator:
 
     def start(self) -> "AmplitudeEmulator":
         """Bind 127.0.0.1 (and the S3 stand-in on another port) and serve in background threads."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", self._requested_port), _Handler)
-        self._server.daemon_threads = True
-        self._server.emulator = self
-        # stop() waits up to one poll interval; the default 0.5 s would dominate test runs
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="amplitude-emulator", daemon=True
-        )
-        self._thread.start()
+        self._server, self._thread = serve_in_background(
+            _Handler, self._requested_port, "amplitude-emulator", emulator=self)
         self.s3.start()
         return self
 
     def stop(self) -> None:
         """Stop serving and release the ports."""
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join()
+            stop_serving(self._server, self._thread)
             self._server = None
         self.s3.stop()
 
