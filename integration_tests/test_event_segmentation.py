@@ -125,3 +125,22 @@ def test_a_dashboard_400_names_amplitudes_reason(emulator, run_cli):
         emulator.faults.clear()
     assert output.returncode != 0
     assert any("Invalid event property nope" in error["message"] for error in output.errors)
+
+
+def test_amplitudes_documented_answer_shapes_read_as_numbers_and_plain_labels(run_cli):
+    """Labels as [event index, label], cells as {"setId", "value"} objects or numbers (amplitude-api.md §7)."""
+    day = "2024-01-01"
+    totals = {"data": {"xValues": [day], "seriesLabels": [[0, "United States"], [0, "Canada"]],
+                       "series": [[{"setId": "", "value": 46109}], [42845]],
+                       "seriesCollapsed": [[{"setId": "", "value": 46109}], [{"setId": "", "value": 42845}]]}}
+    uniques = {"data": {"xValues": ["2023-12-31", day], "seriesLabels": ["United States", "Canada"],
+                        "series": [[1, {"setId": "", "value": 31070}], [2, 29001]],
+                        "seriesCollapsed": [[{"setId": "", "value": 31071}], [{"setId": "", "value": 29003}]]}}
+    with AmplitudeEmulator(seed=5, hours=24) as emu:
+        for metric, body in (("totals", totals), ("uniques", uniques)):
+            emu.add_fault("/2/events/segmentation", status=200, times=None, body=body,
+                          when=lambda query, metric=metric: query["m"] == metric)
+        output = run_cli("read", emu.config(segmentation_group_by="country"), cli.catalog([STREAM]))
+    assert output.errors == []
+    assert as_tuples(output.records[STREAM]) == [(day, PAGE_VIEWED, "Canada", 42845, 29001),
+                                                 (day, PAGE_VIEWED, "United States", 46109, 31070)]
