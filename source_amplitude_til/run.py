@@ -28,7 +28,7 @@ from airbyte_cdk.models import (
 )
 from airbyte_cdk.utils.datetime_helpers import ab_datetime_now
 
-from source_amplitude_til.config import config_problems
+from source_amplitude_til.config import config_problems, read_notes
 from source_amplitude_til.reachability import CHECK_DEADLINE_SECONDS, CHECK_RETRIES, check_url, unreachable
 from source_amplitude_til.source import SourceAmplitudeTil, load_manifest
 from source_amplitude_til.state import Migration, migrate_state
@@ -83,8 +83,8 @@ def _check_deadline() -> threading.Timer:
     return timer
 
 
-def _warn(message: str) -> None:
-    _emit(AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=Level.WARN, message=message)))
+def _log(level: Level, message: str) -> None:
+    _emit(AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=level, message=message)))
 
 
 def _migrated_inputs(args: List[str], workdir: str, state_path: str, catalog_path: Optional[str]) -> Migration:
@@ -146,8 +146,11 @@ def _run(args: List[str], workdir: str) -> None:
         deadline.cancel()
         return
 
+    if command == "read" and config is not None and catalog is not None:
+        for note in read_notes(config, [configured.stream.name for configured in catalog.streams]):
+            _log(Level.INFO, note)
     for warning in migration.warnings:
-        _warn(warning)
+        _log(Level.WARN, warning)
     try:
         launch(SourceAmplitudeTil(config=config, catalog=catalog, state=state), args)
     finally:
