@@ -28,8 +28,8 @@ def load_manifest() -> dict:
 def with_packaged_components(manifest: Mapping[str, Any]) -> dict:
     """Swap in the bounded-memory export decoder and the template-free timestamp rewrite.
 
-    Both emit exactly the records the manifest's own components emit; the field list stays
-    in the manifest.
+    Both emit exactly the records the manifest's own components emit; the timestamp rule
+    (fields, pattern, replacement) stays in the manifest.
     """
     swapped = copy.deepcopy(dict(manifest))
     events = swapped["definitions"]["streams"]["events"]
@@ -37,12 +37,14 @@ def with_packaged_components(manifest: Mapping[str, Any]) -> dict:
         "type": "CustomDecoder",
         "class_name": f"{COMPONENTS}.SpooledExportDecoder",
     }
-    (timestamps,) = events["transformations"]
+    rule = swapped["definitions"]["export_timestamps"]
     events["transformations"] = [
         {
             "type": "CustomTransformation",
             "class_name": f"{COMPONENTS}.ExportTimestampsToRfc3339",
-            "fields": [field["path"][0] for field in timestamps["fields"]],
+            "fields": rule["time_fields"],
+            "pattern": rule["time_pattern"],
+            "replacement": rule["time_replacement"],
         }
     ]
     return swapped

@@ -44,7 +44,9 @@ def test_the_package_swaps_only_the_events_decoder_and_timestamp_rewrite():
     events, packaged = original["definitions"]["streams"]["events"], swapped["definitions"]["streams"]["events"]
     assert packaged["retriever"]["decoder"]["class_name"].endswith("SpooledExportDecoder")
     (rewrite,) = packaged["transformations"]
-    assert rewrite["fields"] == [field["path"][0] for field in events["transformations"][0]["fields"]]
+    rule = original["definitions"]["export_timestamps"]
+    assert rewrite["fields"] == rule["time_fields"]
+    assert (rewrite["pattern"], rewrite["replacement"]) == (rule["time_pattern"], rule["time_replacement"])
     for changed in (original, swapped):
         changed["definitions"]["streams"]["events"].pop("transformations")
         changed["definitions"]["streams"]["events"]["retriever"].pop("decoder")
