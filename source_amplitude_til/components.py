@@ -63,7 +63,7 @@ class SpooledExportDecoder(Decoder):
     """
 
     parameters: InitVar[Mapping[str, Any]]
-    spool_max_memory_bytes: int = 16 * 1024 * 1024
+    spool_max_memory_bytes: int = 1024 * 1024
     max_attempts: int = 3
     retry_delay_seconds: float = 2.0
 
