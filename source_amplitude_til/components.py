@@ -226,7 +226,11 @@ class ExportTimestampsToRfc3339(RecordTransformation):
     replacement: str = ""
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        self._sub = re.compile(self.pattern).sub
+        self._match = re.compile(self.pattern).match
+        # The manifest's `\g<n>` replacement as a format string: re.sub would parse and expand
+        # it again for every value, a sixth of the package's time on small events.
+        escaped = self.replacement.replace("{", "{{").replace("}", "}}")
+        self._format = re.sub(r"\\g<([0-9]+)>", r"{\1}", escaped).format
         self._warned: Set[tuple] = set()
         self._lock = threading.Lock()
 
@@ -243,9 +247,9 @@ class ExportTimestampsToRfc3339(RecordTransformation):
                 continue
             if isinstance(value, str):
                 text = f"{value} 00:00:00" if len(value) == 10 else value
-                rewritten = self._sub(self.replacement, text)
-                if rewritten != text:
-                    record[name] = rewritten[:26] + "+00:00"
+                matched = self._match(text)
+                if matched:
+                    record[name] = self._format(matched[0], *matched.groups(""))[:26] + "+00:00"
                     continue
             self._warn_once(name, value, stream_slice)
 
