@@ -1,9 +1,19 @@
-"""The benchmark's export zips, built once with the emulator's generator and cached by size."""
+"""The benchmark's export zips, built once with the emulator's generator and cached by name.
+
+Three event sizes (the JSON line as Amplitude writes it), each at two export sizes five times
+apart, so memory that grows with the export shows up instead of being assumed away:
+
+- 200B: a bare event (ids, type, two timestamps), as a server-side tracking plan sends;
+- 800B: the emulator's event without the empty bags and library fields;
+- 4KB: the emulator's event with 60 event and user properties, as product analytics sends.
+"""
 
 import json
 import os
+import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Dict, Iterator
 
 from integration_tests.emulator import generate_events, write_export_zip
 
@@ -14,11 +24,43 @@ PROJECT_ID = 187520
 # Amplitude writes one gzip file per hour; a part size above any hour's count does the same.
 PART_SIZE = 1_000_000
 
-# ~150 compressed bytes per event, and an hour holds 0.875 * events_per_hour events on
-# average (uniform 0..2x, one hour in eight empty), so these land near 50 MB and 500 MB.
+_BARE = ("uuid", "event_type", "amplitude_id", "user_id", "event_time", "server_upload_time")
+_LIBRARY_FIELDS = ("$insert_key", "$schema", "library", "data_type", "data", "group_properties", "groups", "plan")
+
+
+def _bare(event: dict, rng: random.Random) -> dict:
+    return {name: event[name] for name in _BARE}
+
+
+def _trimmed(event: dict, rng: random.Random) -> dict:
+    return {name: value for name, value in event.items() if name not in _LIBRARY_FIELDS}
+
+
+def _with_properties(event: dict, rng: random.Random) -> dict:
+    """Property bags of mixed types, as instrumented products send them."""
+    for bag in ("event_properties", "user_properties"):
+        for n in range(30):
+            kind = n % 3
+            event[bag][f"{bag[:5]}_prop_{n:02d}"] = (
+                rng.randrange(10**9) if kind == 0
+                else f"value-{rng.getrandbits(64):016x}-{rng.choice(['alpha', 'beta', 'gamma'])}" if kind == 1
+                else [rng.randrange(100) for _ in range(4)]
+            )
+    return event
+
+
+SHAPES: Dict[str, Callable[[dict, random.Random], dict]] = {"200B": _bare, "800B": _trimmed, "4KB": _with_properties}
+
+# (shape, hours, events_per_hour): an hour holds 0.875 * events_per_hour events on average
+# (uniform 0..2x, one hour in eight empty); every hour's file is the same size at both export
+# sizes, only the number of hours grows.
 SIZES = {
-    "50MB": {"hours": 48, "events_per_hour": 8_000},
-    "500MB": {"hours": 240, "events_per_hour": 16_000},
+    "200B-small": ("200B", 24, 4_800),
+    "200B-large": ("200B", 120, 4_800),
+    "800B-small": ("800B", 24, 2_400),
+    "800B-large": ("800B", 120, 2_400),
+    "4KB-small": ("4KB", 24, 800),
+    "4KB-large": ("4KB", 120, 800),
 }
 
 
@@ -28,38 +70,41 @@ class Export:
     path: Path
     hours: int
     events: int
+    line_bytes: int  # mean length of one event's JSON line
 
     @property
     def mb(self) -> float:
         return self.path.stat().st_size / 1e6
 
 
+def _shaped(shape: str, hours: int, events_per_hour: int, totals: dict) -> Iterator[dict]:
+    rng = random.Random(SEED)
+    for event in generate_events(SEED, START, hours, events_per_hour, PROJECT_ID):
+        event = SHAPES[shape](event, rng)
+        totals["events"] += 1
+        totals["bytes"] += len(json.dumps(event)) + 1
+        yield event
+
+
 def export(name: str) -> Export:
     """The cached export zip `name` of SIZES, generated first if missing."""
-    spec = SIZES[name]
-    stem = f"{name}-seed{SEED}-{spec['hours']}h-{spec['events_per_hour']}eph"
+    shape, hours, events_per_hour = SIZES[name]
+    stem = f"{name}-seed{SEED}-{hours}h-{events_per_hour}eph"
     path, meta = CACHE / f"{stem}.zip", CACHE / f"{stem}.json"
     if not (path.exists() and meta.exists()):
         CACHE.mkdir(exist_ok=True)
         print(f"building {path.name} (one-off, cached) ...", flush=True)
-        counted = 0
-
-        def counting(events):
-            nonlocal counted
-            for event in events:
-                counted += 1
-                yield event
-
-        events = generate_events(SEED, START, spec["hours"], spec["events_per_hour"], PROJECT_ID)
+        totals = {"events": 0, "bytes": 0}
         partial = path.with_suffix(".zip.partial")
-        write_export_zip(partial, counting(events), PROJECT_ID, PART_SIZE)
+        write_export_zip(partial, _shaped(shape, hours, events_per_hour, totals), PROJECT_ID, PART_SIZE)
         # renamed only when complete, so an interrupted build is never taken for a cached one
         os.replace(partial, path)
-        meta.write_text(json.dumps({"events": counted}))
-    return Export(name, path, spec["hours"], json.loads(meta.read_text())["events"])
+        meta.write_text(json.dumps({"events": totals["events"], "line_bytes": totals["bytes"] // totals["events"]}))
+    facts = json.loads(meta.read_text())
+    return Export(name, path, hours, facts["events"], facts["line_bytes"])
 
 
 if __name__ == "__main__":
     for size in SIZES:
         built = export(size)
-        print(f"{built.name}: {built.mb:.1f} MB, {built.events} events, {built.path}")
+        print(f"{built.name}: {built.mb:.1f} MB, {built.events} events of {built.line_bytes} B, {built.path}")

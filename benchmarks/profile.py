@@ -1,7 +1,7 @@
-"""Where the packaged connector's time goes, sampled with py-spy across all threads.
+"""Where the packaged connector's (or the pure-YAML path's) time goes, sampled with py-spy across all threads.
 
     .venv/bin/pip install py-spy   # profiling only; not a project dependency
-    .venv/bin/python -m benchmarks.profile [--size 50MB]
+    .venv/bin/python -m benchmarks.profile [--size 800B-small] [--path packaged|yaml]
 
 cProfile sees only the main thread, but the CDK decodes and transforms records in worker
 threads, so a sampling profiler over every thread is needed. Prints the share of samples
@@ -44,6 +44,11 @@ INCLUSIVE = [
     "ConcurrentCursor.observe",
     "airbyte_message_to_string",
     "ast.py",
+    "AddFields.transform",
+    "jinja.py",
+    "_normalize_by_schema",
+    "JsonLineParser.parse",
+    "ZipfileDecoder.decode",
 ]
 
 
@@ -58,7 +63,8 @@ def stage(stack: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", choices=list(SIZES), default="50MB")
+    parser.add_argument("--size", choices=list(SIZES), default="800B-small")
+    parser.add_argument("--path", choices=["packaged", "yaml"], default="packaged")
     parser.add_argument("--rate", type=int, default=250, help="samples per second")
     parser.add_argument("--stacks", type=Path, help="also keep py-spy's raw stacks here")
     args = parser.parse_args()
@@ -74,8 +80,10 @@ def main() -> None:
         config, catalog, stacks = (Path(workdir) / name for name in ("config.json", "catalog.json", "stacks.txt"))
         config.write_text(json.dumps(emulator.config(request_time_range=built.hours, export_delay_hours=0)))
         catalog.write_text(json.dumps(CATALOG))
-        record = [py_spy, "record", "--format", "raw", "--rate", str(args.rate), "--output", str(stacks), "--"]
-        subprocess.run(record + commands(config, catalog)["packaged"], cwd=ROOT, stdout=subprocess.DEVNULL, check=True)
+        # --gil: only the thread holding the GIL is sampled, so shares are of the one CPU that
+        # Python code can use at a time, not of threads waiting for it.
+        record = [py_spy, "record", "--gil", "--format", "raw", "--rate", str(args.rate), "--output", str(stacks), "--"]
+        subprocess.run(record + commands(config, catalog)[args.path], cwd=ROOT, stdout=subprocess.DEVNULL, check=True)
         lines = stacks.read_text().splitlines()
         if args.stacks:
             shutil.copy(stacks, args.stacks)

@@ -6,6 +6,7 @@ state move past trailing hours without events.
 
 import copy
 from importlib import resources
+from queue import Queue
 from typing import Any, List, Mapping, Optional
 
 import yaml
@@ -32,8 +33,8 @@ def with_packaged_components(manifest: Mapping[str, Any]) -> dict:
     streams' ignored 403/404 at WARN level.
 
     Each emits exactly the records the manifest's own component emits (a cohort's JSON body,
-    which the manifest cannot read, aside); field lists, the chart condition and the taxonomy
-    filters stay in the manifest.
+    which the manifest cannot read, aside); the timestamp rule (fields, pattern, replacement),
+    field lists, the chart condition and the taxonomy filters stay in the manifest.
     """
     swapped = copy.deepcopy(dict(manifest))
     events = swapped["definitions"]["streams"]["events"]
@@ -41,17 +42,20 @@ def with_packaged_components(manifest: Mapping[str, Any]) -> dict:
         "type": "CustomDecoder",
         "class_name": f"{COMPONENTS}.SpooledExportDecoder",
     }
-    timestamps, mixed_types = events["transformations"]
+    rule = swapped["definitions"]["export_timestamps"]
+    (rewrite,) = events["transformations"]
     events["transformations"] = [
         {
             "type": "CustomTransformation",
             "class_name": f"{COMPONENTS}.ExportTimestampsToRfc3339",
-            "fields": [field["path"][0] for field in timestamps["fields"]],
+            "fields": rule["time_fields"],
+            "pattern": rule["time_pattern"],
+            "replacement": rule["time_replacement"],
         },
         {
             "type": "CustomTransformation",
             "class_name": "source_amplitude_til.field_types.MixedTypesAsJsonText",
-            "fields": [field["path"][0] for field in mixed_types["fields"]],
+            "fields": rewrite["$parameters"]["mixed_type_fields"],
         },
     ]
     dashboard_errors = swapped["definitions"]["error_handlers"]["dashboard"]
@@ -68,6 +72,16 @@ def with_packaged_components(manifest: Mapping[str, Any]) -> dict:
 
 
 class SourceAmplitudeTil(ConcurrentDeclarativeSource):
+    """The manifest's source, with the package's components and a bounded record queue.
+
+    The CDK's worker threads hand records to the main thread through one queue that holds up
+    to 10,000 items. A parsed event is many times its JSON size (about 17 KiB for a 4 KB
+    event), so a full queue alone can hold 170 MB; RECORD_QUEUE_ITEMS bounds it (see
+    benchmarks/README.md for the measurements).
+    """
+
+    RECORD_QUEUE_ITEMS = 1_000
+
     def __init__(
         self,
         catalog: Optional[Any] = None,
@@ -85,6 +99,17 @@ class SourceAmplitudeTil(ConcurrentDeclarativeSource):
             manifest["definitions"]["error_handlers"]["dashboard"]["max_retries"] = dashboard_retries
         self._packaged_components = packaged_components
         super().__init__(source_config=manifest, config=config, catalog=catalog, state=state)
+        if packaged_components:
+            # CDK 7.39.1 builds the queue inside __init__ with no parameter for its size, and
+            # shares it with the message repository, so it cannot be replaced: its stdlib
+            # `maxsize`, read on every put, is set instead. Only worker threads block on a full
+            # queue; the main thread's own puts never do (ConcurrentMessageRepository).
+            self.record_queue.maxsize = self.RECORD_QUEUE_ITEMS
+
+    @property
+    def record_queue(self) -> Queue:
+        """The CDK's queue between its worker threads and the main thread."""
+        return self._concurrent_source._queue
 
     def streams(self, config: Mapping[str, Any]) -> List[AbstractStream]:
         streams = super().streams(config)

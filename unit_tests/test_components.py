@@ -18,11 +18,7 @@ from airbyte_cdk.sources.declarative.decoders.composite_raw_decoder import (
 )
 from airbyte_cdk.sources.declarative.decoders.zipfile_decoder import ZipfileDecoder
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
-from source_amplitude_til.components import (
-    ExportTimestampsToRfc3339,
-    SpooledExportDecoder,
-    to_rfc3339,
-)
+from source_amplitude_til.components import SpooledExportDecoder
 
 URL = "http://127.0.0.1:9/api/2/export?start=20240101T00&end=20240101T23"
 
@@ -162,27 +158,6 @@ def test_each_window_logs_its_events_bytes_and_seconds(caplog):
     with caplog.at_level(logging.INFO, logger="airbyte"):
         decode(body)
     assert f"Events export window 20240101T00..20240101T23: 5 events, {len(body)} bytes," in caplog.text
-
-
-@pytest.mark.parametrize(
-    "raw, expected",
-    [
-        ("2023-08-25 11:05:08.013000", "2023-08-25T11:05:08.013000+00:00"),
-        ("2024-01-01 05:00:00.000000", "2024-01-01T05:00:00.000000+00:00"),
-        ("2024-01-01 05:00:00", "2024-01-01T05:00:00.000000+00:00"),
-        ("2024-01-01 05:00:00.5", "2024-01-01T05:00:00.500000+00:00"),
-    ],
-    ids=["milliseconds", "zero-microseconds", "no-fraction", "short-fraction"],
-)
-def test_raw_export_times_become_rfc3339_with_six_digit_microseconds(raw, expected):
-    assert to_rfc3339(raw) == expected
-
-
-def test_null_missing_and_unexpected_timestamps_pass_through_untouched():
-    transform = ExportTimestampsToRfc3339(parameters={}, fields=["event_time", "user_creation_time", "processed_time", "client_event_time"])
-    record = {"event_time": "2024-01-01T05:00:00Z", "user_creation_time": None, "client_event_time": 1704085200, "other": "2024-01-01 05:00:00.000000"}
-    transform.transform(record)
-    assert record == {"event_time": "2024-01-01T05:00:00Z", "user_creation_time": None, "client_event_time": 1704085200, "other": "2024-01-01 05:00:00.000000"}
 
 
 def open_files_under(directory) -> int:

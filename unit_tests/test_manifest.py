@@ -5,7 +5,7 @@ from pathlib import Path
 import yaml
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
 
-from source_amplitude_til.source import load_manifest, with_packaged_components
+from source_amplitude_til.source import SourceAmplitudeTil, load_manifest, with_packaged_components
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "manifest.yaml"
@@ -46,8 +46,10 @@ def test_the_package_swaps_only_the_events_chart_dashboard_cohort_file_and_taxon
     events, packaged = original["definitions"]["streams"]["events"], swapped["definitions"]["streams"]["events"]
     assert packaged["retriever"]["decoder"]["class_name"].endswith("SpooledExportDecoder")
     rewrite, mixed_types = packaged["transformations"]
-    assert rewrite["fields"] == [field["path"][0] for field in events["transformations"][0]["fields"]]
-    assert mixed_types["fields"] == [field["path"][0] for field in events["transformations"][1]["fields"]]
+    rule = original["definitions"]["export_timestamps"]
+    assert rewrite["fields"] == rule["time_fields"]
+    assert (rewrite["pattern"], rewrite["replacement"]) == (rule["time_pattern"], rule["time_replacement"])
+    assert mixed_types["fields"] == events["transformations"][0]["$parameters"]["mixed_type_fields"]
     chart_filter = swapped["definitions"]["chart_retriever"]["record_selector"]["record_filter"]
     assert chart_filter["class_name"].endswith("LoggedChartDayFilter")
     assert chart_filter["condition"] == original["definitions"]["chart_retriever"]["record_selector"]["record_filter"]["condition"]
@@ -68,3 +70,11 @@ def test_the_package_swaps_only_the_events_chart_dashboard_cohort_file_and_taxon
         handler = changed["definitions"]["streams"]["taxonomy_stream"]["retriever"]["requester"]["error_handler"]
         handler.pop("type"), handler.pop("class_name", None)
     assert swapped == original
+
+
+def test_the_package_bounds_the_cdk_record_queue_and_the_builder_path_keeps_the_cdks():
+    packaged = SourceAmplitudeTil(config=CONFIG)
+    assert packaged.record_queue.maxsize == SourceAmplitudeTil.RECORD_QUEUE_ITEMS < 10_000
+    # the queue bounded is the one the CDK's workers and message repository really use
+    assert packaged.record_queue is packaged._constructor.get_message_repository()._queue
+    assert SourceAmplitudeTil(config=CONFIG, packaged_components=False).record_queue.maxsize == 10_000
