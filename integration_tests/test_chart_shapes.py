@@ -126,3 +126,15 @@ def test_a_dashboard_400_is_a_config_error_naming_http_400_and_quoting_amplitude
     assert trace.failure_type.value == "config_error"
     assert "HTTP 400" in trace.message and quoted in trace.message
     assert output.records == []
+
+
+@pytest.mark.parametrize("body", [{"error": "Invalid date range"}, "Bad Request: malformed segment definition"],
+                         ids=["string error", "not JSON"])
+def test_the_manifest_alone_also_answers_a_dashboard_400_with_a_config_error(emulator, body):
+    """The Builder path quotes a JSON error; a plain-text body gets the CDK's own HTTP 400 message."""
+    output = sync(emulator, "active_users", body, packaged_components=False, status=400)
+    (error, *_) = output.errors
+    assert error.trace.error.failure_type.value == "config_error"
+    assert "400" in error.trace.error.message
+    if isinstance(body, dict):
+        assert "Amplitude rejected the request (HTTP 400): Invalid date range." in error.trace.error.message

@@ -24,7 +24,7 @@ from source_amplitude_til.source import SourceAmplitudeTil
 HOUR = datetime(2024, 1, 1, 20, tzinfo=timezone.utc)  # the hour of the other connector's state
 END = "2024-01-02T06:00:00Z"
 EVENTS = cli.catalog(["events"])
-CHARTS = ("active_users", "average_session_length")
+CHARTS = ("active_users", "new_users", "average_session_length")
 
 # Values seen in the wild (amplitude-api.md section 7, official-connector.md section 3.2), all
 # naming a time in HOUR.
@@ -112,9 +112,11 @@ def test_a_chart_state_with_or_without_a_time_syncs_every_stream_from_its_day(ru
     state = [stream_state(name, {"date": date}) for name in CHARTS]
     with AmplitudeEmulator(seed=54, hours=72, events_per_hour=2) as emu:
         output = run_cli("read", emu.config(), cli.catalog(), state=state)
-        starts = {r["path"]: r["query"]["start"] for r in emu.requests if r["path"] in ("/2/users", "/2/sessions/average")}
+        starts = {(r["path"], r["query"].get("m")): r["query"]["start"]
+                  for r in emu.requests if r["path"] in ("/2/users", "/2/sessions/average")}
     assert output.returncode == 0 and output.errors == []
-    assert starts == {"/2/users": "20240102", "/2/sessions/average": "20240102"}
+    assert starts == {("/2/users", "active"): "20240102", ("/2/users", "new"): "20240102",
+                      ("/2/sessions/average", None): "20240102"}
     assert all(output.records[stream] for stream in cli.STREAMS if stream not in CHARTS)
     assert {r["date"] for r in output.records["active_users"]} == {"2024-01-02", "2024-01-03"}
 
