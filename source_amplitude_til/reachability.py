@@ -14,6 +14,7 @@ from typing import Any, Iterator, Mapping, Optional
 
 import requests
 from airbyte_cdk.sources.declarative.interpolation.interpolated_string import InterpolatedString
+from airbyte_cdk.sources.types import StreamSlice
 from urllib3.exceptions import NameResolutionError
 
 CONNECT_TIMEOUT_SECONDS = 10
@@ -36,7 +37,9 @@ def check_url(manifest: Mapping[str, Any], config: Mapping[str, Any]) -> str:
     stream_name = manifest["check"]["stream_names"][0]
     parameters = manifest["definitions"]["streams"][stream_name]["$parameters"]
     template = manifest["definitions"]["requester"]["url"]
-    return InterpolatedString.create(template, parameters=parameters).eval(config)
+    # The check stream's one request has an empty slice, as the CDK renders it.
+    empty_slice = StreamSlice(partition={}, cursor_slice={})
+    return InterpolatedString.create(template, parameters=parameters).eval(config, stream_slice=empty_slice)
 
 
 def _causes(error: BaseException) -> Iterator[BaseException]:
