@@ -4,15 +4,16 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= secrets/config.json
 DB ?= amplitude.duckdb
-# uv installs the same packages several times faster; pip when uv is not on PATH
-INSTALL := $(if $(shell command -v uv 2>/dev/null),uv pip install --quiet --python $(BIN)/python,$(BIN)/python -m pip install --quiet)
+# uv resolves PyAirbyte's many dependencies in seconds where pip takes minutes: the one on PATH,
+# else one pip puts in the venv (within PyAirbyte's own `uv<0.9` bound, so nothing is replaced later)
+UV := $(or $(shell command -v uv 2>/dev/null),$(BIN)/uv)
 
 .PHONY: demo test bench sync report clean
 
 $(BIN)/source-amplitude-til: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(INSTALL) -e '.[test,local]'
+	test -x $(UV) || $(BIN)/python -m pip install --quiet 'uv<0.9'
+	$(UV) pip install --quiet --python $(BIN)/python -e '.[test,local]'
 	touch $@
 
 demo: $(BIN)/source-amplitude-til
