@@ -26,10 +26,12 @@ def load_manifest() -> dict:
 
 
 def with_packaged_components(manifest: Mapping[str, Any]) -> dict:
-    """Swap in the bounded-memory export decoder and the template-free timestamp rewrite.
+    """Swap in the bounded-memory export decoder, template-free events transformations, a
+    chart filter that logs the days it drops, and a Dashboard error handler that quotes bodies
+    that are not JSON.
 
-    Both emit exactly the records the manifest's own components emit; the field list stays
-    in the manifest.
+    Each emits exactly the records the manifest's own component emits; field lists and the
+    chart condition stay in the manifest.
     """
     swapped = copy.deepcopy(dict(manifest))
     events = swapped["definitions"]["streams"]["events"]
@@ -37,14 +39,23 @@ def with_packaged_components(manifest: Mapping[str, Any]) -> dict:
         "type": "CustomDecoder",
         "class_name": f"{COMPONENTS}.SpooledExportDecoder",
     }
-    (timestamps,) = events["transformations"]
+    timestamps, mixed_types = events["transformations"]
     events["transformations"] = [
         {
             "type": "CustomTransformation",
             "class_name": f"{COMPONENTS}.ExportTimestampsToRfc3339",
             "fields": [field["path"][0] for field in timestamps["fields"]],
-        }
+        },
+        {
+            "type": "CustomTransformation",
+            "class_name": "source_amplitude_til.field_types.MixedTypesAsJsonText",
+            "fields": [field["path"][0] for field in mixed_types["fields"]],
+        },
     ]
+    dashboard_errors = swapped["definitions"]["error_handlers"]["dashboard"]
+    dashboard_errors.update(type="CustomErrorHandler", class_name="source_amplitude_til.dashboard.QuotingErrorHandler")
+    chart_filter = swapped["definitions"]["chart_retriever"]["record_selector"]["record_filter"]
+    chart_filter.update(type="CustomRecordFilter", class_name="source_amplitude_til.charts.LoggedChartDayFilter")
     return swapped
 
 

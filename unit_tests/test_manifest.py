@@ -38,14 +38,24 @@ def test_the_package_runs_the_repository_manifest_itself():
     assert load_manifest() == yaml.safe_load(MANIFEST.read_text())
 
 
-def test_the_package_swaps_only_the_events_decoder_and_timestamp_rewrite():
+def test_the_package_swaps_only_the_events_components_the_chart_filter_and_the_dashboard_handler():
     original = load_manifest()
     swapped = with_packaged_components(original)
     events, packaged = original["definitions"]["streams"]["events"], swapped["definitions"]["streams"]["events"]
     assert packaged["retriever"]["decoder"]["class_name"].endswith("SpooledExportDecoder")
-    (rewrite,) = packaged["transformations"]
+    rewrite, mixed_types = packaged["transformations"]
     assert rewrite["fields"] == [field["path"][0] for field in events["transformations"][0]["fields"]]
+    assert mixed_types["fields"] == [field["path"][0] for field in events["transformations"][1]["fields"]]
+    chart_filter = swapped["definitions"]["chart_retriever"]["record_selector"]["record_filter"]
+    assert chart_filter["class_name"].endswith("LoggedChartDayFilter")
+    assert chart_filter["condition"] == original["definitions"]["chart_retriever"]["record_selector"]["record_filter"]["condition"]
+    dashboard_errors = swapped["definitions"]["error_handlers"]["dashboard"]
+    assert dashboard_errors["class_name"].endswith("QuotingErrorHandler")
+    assert dashboard_errors["response_filters"] == original["definitions"]["error_handlers"]["dashboard"]["response_filters"]
     for changed in (original, swapped):
+        for key in ("type", "class_name"):
+            changed["definitions"]["error_handlers"]["dashboard"].pop(key, None)
         changed["definitions"]["streams"]["events"].pop("transformations")
         changed["definitions"]["streams"]["events"]["retriever"].pop("decoder")
+        changed["definitions"]["chart_retriever"]["record_selector"].pop("record_filter")
     assert swapped == original

@@ -1,0 +1,128 @@
+"""Dashboard chart responses in every documented and observed shape, through both paths.
+
+Each body is rebuilt from amplitude-api.md section 2: the real /2/users response of
+airbytehq/airbyte#46712, the Dashboard REST docs' grouped and session-length examples,
+segmentation's list labels and object cells, and a `series` shorter than `xValues`. The
+emulator serves each body as it is; the manifest alone (the Builder path) and the package must
+emit the same records, with the types the schemas declare.
+"""
+
+import logging
+
+import pytest
+from airbyte_cdk.models import SyncMode
+from airbyte_cdk.test.catalog_builder import CatalogBuilder
+from airbyte_cdk.test.entrypoint_wrapper import read
+
+from integration_tests.emulator import AmplitudeEmulator
+from source_amplitude_til.source import SourceAmplitudeTil
+
+DAYS = ["2024-01-01", "2024-01-02", "2024-01-03"]
+PATHS = {"active_users": "/2/users", "average_session_length": "/2/sessions/average"}
+
+
+def chart(**data):
+    return {"data": {"xValues": DAYS, **data}}
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    with AmplitudeEmulator(seed=31, hours=72, events_per_hour=2) as emu:
+        yield emu
+
+
+def sync(emulator, stream, body, packaged_components, status=200):
+    emulator.faults.clear()
+    emulator.add_fault(PATHS[stream], status=status, body=body, times=None)
+    config = emulator.config()
+    catalog = CatalogBuilder().with_stream(stream, SyncMode.full_refresh).build()
+    source = SourceAmplitudeTil(config=config, catalog=catalog, packaged_components=packaged_components)
+    return read(source, config, catalog, expecting_exception=status != 200)
+
+
+def records(emulator, stream, body):
+    """The records of both paths, which must be identical."""
+    outputs = [sync(emulator, stream, body, packaged) for packaged in (False, True)]
+    for output in outputs:
+        assert not output.errors, output.errors
+    builder, package = ([r.record.data for r in output.records] for output in outputs)
+    assert builder == package
+    return package
+
+
+def statistics(emulator, body):
+    return {r["date"]: r["statistics"] for r in records(emulator, "active_users", body)}
+
+
+def test_the_real_ungrouped_users_response_gives_label_0_with_numbers(emulator):
+    body = chart(series=[[7, 5, 4]], seriesCollapsed=[[0]], seriesLabels=[0], seriesMeta=[{"segmentIndex": 0}])
+    assert statistics(emulator, body) == {"2024-01-01": {"0": 7}, "2024-01-02": {"0": 5}, "2024-01-03": {"0": 4}}
+
+
+def test_labels_only_in_series_meta_are_used(emulator):
+    body = chart(series=[[46109, 47542, 1], [42845, 42626, 2]], seriesMeta=["United States", "Canada"])
+    assert statistics(emulator, body)["2024-01-02"] == {"United States": 47542, "Canada": 42626}
+
+
+def test_series_meta_objects_without_labels_give_their_segment_index(emulator):
+    body = chart(series=[[3, 2, 1]], seriesMeta=[{"segmentIndex": 0}])
+    assert statistics(emulator, body)["2024-01-01"] == {"0": 3}
+
+
+def test_list_labels_become_their_last_item(emulator):
+    body = chart(series=[[1, 2, 3], [4, 5, 6]], seriesLabels=[[0, "United States"], [0, "(none)"]])
+    assert statistics(emulator, body)["2024-01-03"] == {"United States": 3, "(none)": 6}
+
+
+def test_object_cells_become_their_value_and_null_stays_null(emulator):
+    body = chart(series=[[{"setId": "abc", "value": 12}, None, 2.5]], seriesLabels=[0])
+    assert statistics(emulator, body) == {"2024-01-01": {"0": 12}, "2024-01-02": {"0": None}, "2024-01-03": {"0": 2.5}}
+
+
+def test_a_day_past_the_end_of_a_series_row_is_not_emitted(emulator):
+    body = chart(series=[[7, 5], [1]], seriesLabels=["United States", "Germany"])
+    assert statistics(emulator, body) == {"2024-01-01": {"United States": 7, "Germany": 1},
+                                          "2024-01-02": {"United States": 5}}
+
+
+def test_an_empty_series_gives_no_records(emulator):
+    assert records(emulator, "active_users", chart(series=[], seriesLabels=[])) == []
+
+
+def test_session_length_of_the_docs_example_is_a_number_per_day(emulator):
+    body = {"data": {"series": [[1204.0238276716443, 1197.4160169086904]], "seriesMeta": [{"segmentIndex": 0}],
+                     "xValues": ["2024-01-01", "2024-01-02"]}}
+    assert records(emulator, "average_session_length", body) == [
+        {"date": "2024-01-01", "length": 1204.0238276716443}, {"date": "2024-01-02", "length": 1197.4160169086904}]
+
+
+def test_session_length_object_cells_and_a_short_series(emulator):
+    body = chart(series=[[{"setId": "", "value": 61.5}, 0]], seriesCollapsed=[[0]], seriesLabels=[0])
+    assert records(emulator, "average_session_length", body) == [
+        {"date": "2024-01-01", "length": 61.5}, {"date": "2024-01-02", "length": 0}]
+
+
+def test_the_package_logs_the_days_without_a_value(emulator, caplog):
+    body = chart(series=[[7]], seriesLabels=[0])
+    with caplog.at_level(logging.WARNING, logger="airbyte"):
+        output = sync(emulator, "average_session_length", body, packaged_components=True)
+    assert [r.record.data["date"] for r in output.records] == ["2024-01-01"]
+    (line,) = [m for m in output.logs if "no value" in m.log.message]
+    assert "/2/sessions/average" in line.log.message and "2024-01-02, 2024-01-03" in line.log.message
+    assert line.log.level.name == "WARN"
+
+
+@pytest.mark.parametrize("body, quoted", [
+    ({"error": "Invalid date range: start is after end"}, "Invalid date range: start is after end"),
+    ({"error": {"http_code": 400, "type": "invalid", "message": "Invalid chart definition",
+                "metadata": {"details": "Invalid user property country"}}},
+     "Invalid chart definition (Invalid user property country)"),
+    ("Bad Request: malformed segment definition", "Bad Request: malformed segment definition"),
+], ids=["string error", "documented envelope", "not JSON"])
+def test_a_dashboard_400_is_a_config_error_naming_http_400_and_quoting_amplitude(emulator, body, quoted):
+    output = sync(emulator, "active_users", body, packaged_components=True, status=400)
+    (error, *_) = output.errors
+    trace = error.trace.error
+    assert trace.failure_type.value == "config_error"
+    assert "HTTP 400" in trace.message and quoted in trace.message
+    assert output.records == []
