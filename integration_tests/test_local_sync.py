@@ -102,14 +102,20 @@ def test_chart_and_list_tables_equal_the_emulators_data(demo_sync):
     assert [(i, n, int(t)) for i, n, t in events_list] == [(e["id"], e["name"], e["totals"]) for e in emulator.events_list]
 
 
+def is_number(duckdb_type: str) -> bool:
+    return duckdb_type in ("BIGINT", "INTEGER", "DOUBLE") or duckdb_type.startswith("DECIMAL")
+
+
 def test_column_types_are_timestamps_json_and_numbers(demo_sync):
     _, database, _, _, _ = demo_sync
     events = column_types(database, "events")
     assert {events[column] for column in EVENT_TIMESTAMPS} <= {"TIMESTAMP", "TIMESTAMP WITH TIME ZONE"}
     assert {events[column] for column in PROPERTY_BAGS} == {"JSON"}
-    assert events["amplitude_id"] == "BIGINT"
-    assert column_types(database, "active_users") == {**column_types(database, "active_users"),
-                                                      "date": "DATE", "statistics": "JSON"}
+    assert events["amplitude_id"] == events["session_id"] == "BIGINT"
+    assert column_types(database, "active_users")["date"] == "DATE"
+    assert column_types(database, "active_users")["statistics"] == "JSON"  # {label: number}
+    assert is_number(column_types(database, "average_session_length")["length"])
+    assert is_number(column_types(database, "events_list")["totals"])
     assert column_types(database, "cohorts")["definition"] == "JSON"
 
 
