@@ -85,12 +85,20 @@ def test_cohort_with_most_known_users_lists_each_users_most_read_pages(tmp_path)
     members = [("small", 10, "ann"), ("big", 10, "ann"), ("big", 11, "bob"), ("big", 12, "cy"), ("big", 13, None),
                ("small", 14, None), ("small", 15, None)]
     section = by_title(make_file(tmp_path / "a.duckdb", events, [chart_row(LAST_DAY, "/", 1, 1)], members))[
-        "Known users of the cohort with the most of them"]
+        "The 10 known users who read most in the cohort with the most known users"]
     assert section.rows == [
         ("big", "ann", 7, "/events/c (3), /blog/a (2), /blog/b (1)"),
         ("big", "bob", 1, "/blog/a (1)"),
         ("big", "cy", 0, "-"),
     ]
+
+
+def test_cohort_readers_stop_at_the_10_who_read_most(tmp_path):
+    events = [event for reader in range(12) for event in views(LAST_DAY, "/blog/a", *[(reader, hour) for hour in range(reader)])]
+    members = [("c", reader, f"user-{reader:02}") for reader in range(12)]
+    section = by_title(make_file(tmp_path / "a.duckdb", events, [chart_row(LAST_DAY, "/", 1, 1)], members))[
+        "The 10 known users who read most in the cohort with the most known users"]
+    assert [row[1] for row in section.rows] == [f"user-{reader:02}" for reader in range(11, 1, -1)]
 
 
 def test_sync_log_shows_when_and_how_long(tmp_path):

@@ -59,7 +59,7 @@ GROUP BY ALL
 ORDER BY visitors DESC, country
 LIMIT 10;
 
--- # Known users of the cohort with the most of them, and the pages each read most (all synced days)
+-- # The 10 known users who read most in the cohort with the most known users, and the pages each read most (all synced days)
 WITH cohort AS (
     SELECT cohort_id
     FROM cohort_members
@@ -88,7 +88,8 @@ SELECT
         AS "most read pages"
 FROM ranked
 GROUP BY cohort_id, user_id
-ORDER BY "page views" DESC, user_id;
+ORDER BY "page views" DESC, user_id
+LIMIT 10;
 
 -- # Syncs into this file (newest first)
 SELECT
