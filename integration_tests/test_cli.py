@@ -138,7 +138,7 @@ def test_list_streams_emit_the_emulators_items(emulator, full_read, stream, attr
 
 def test_every_incremental_stream_ends_with_its_state(full_read):
     final = {s["stream"]["stream_descriptor"]["name"]: s["stream"]["stream_state"] for s in full_read.last_states()}
-    assert final["events"] == {"server_upload_time": "20240103T23"}
+    assert final["events"] == {"server_upload_time": "20240103T23 complete"}
     assert final["active_users"] == {"date": "2024-01-03"}
     assert final["average_session_length"] == {"date": "2024-01-03"}
 

@@ -33,7 +33,7 @@ def test_two_syncs_with_late_arriving_events_deliver_each_event_once():
         edge = Counter(e["server_upload_time"] for e in emu.events if cli.hour_of(e) == "20240101T23")
         assert max(edge.values()) > 1, "the state's own hour must hold events sharing one server_upload_time"
         first = cli.run("read", emu.config(end_date="2024-01-02T00:00:00Z"), EVENTS)
-        assert events_state(first)["stream"]["stream_state"] == {"server_upload_time": "20240101T23"}
+        assert events_state(first)["stream"]["stream_state"] == {"server_upload_time": "20240101T23 complete"}
         # Events received after the first sync, in the hour right after its state and later.
         late = emu.add_events("2024-01-02T00", 3) + emu.add_events("2024-01-02T05", 4)
         emu.reset_log()
@@ -69,7 +69,7 @@ def test_hours_without_events_after_the_state_are_not_requested_again():
         config = emu.config(end_date="2024-01-01T00:00:00Z", start_date="2023-12-31T20:00:00Z")
         first = cli.run("read", config, EVENTS)
         assert first.records["events"] == []
-        assert events_state(first)["stream"]["stream_state"] == {"server_upload_time": "20231231T23"}
+        assert events_state(first)["stream"]["stream_state"] == {"server_upload_time": "20231231T23 complete"}
         emu.reset_log()
         second = cli.run("read", config, EVENTS, state=first.last_states())
         assert second.returncode == 0 and export_windows(emu) == []
@@ -131,14 +131,14 @@ def test_an_interrupted_sync_resumes_from_its_last_state_without_losing_events()
             line = process.stdout.readline()
             lines.append(line)
             hung = any(r["query"].get("start") == "20240101T20" for r in emu.requests)
-            if hung and '"type":"STATE"' in line and '"20240101T19"' in line:
+            if hung and '"type":"STATE"' in line and '"20240101T19 complete"' in line:
                 break
         process.kill()
         process.wait()
         interrupted = cli.Output(0, "".join(lines), "")
         state = events_state(interrupted)
-        checkpoint = state["stream"]["stream_state"]["server_upload_time"]
-        assert checkpoint == "20240101T19"
+        assert state["stream"]["stream_state"]["server_upload_time"] == "20240101T19 complete"
+        checkpoint = "20240101T19"
         emu.faults.clear()
         resumed = cli.run("read", config, EVENTS, state=[state])
 

@@ -55,7 +55,8 @@ def windows(emu: AmplitudeEmulator, statuses=None) -> List[tuple]:
 
 
 def event_states(output: cli.Output) -> List[str]:
-    return [s["stream"]["stream_state"]["server_upload_time"] for s in output.states
+    """The hour of each events state ("20240101T07 complete" -> "20240101T07")."""
+    return [s["stream"]["stream_state"]["server_upload_time"][:11] for s in output.states
             if s["stream"]["stream_descriptor"]["name"] == "events"]
 
 

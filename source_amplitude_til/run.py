@@ -1,7 +1,13 @@
 """Console entry point: `source-amplitude-til spec|check|discover|read ...`."""
 
+import json
+import os
 import sys
+import tempfile
+import threading
+import time
 import traceback
+from pathlib import Path
 from typing import List, Optional
 
 import orjson
@@ -9,45 +15,109 @@ from airbyte_cdk.entrypoint import AirbyteEntrypoint, launch
 from airbyte_cdk.models import (
     AirbyteConnectionStatus,
     AirbyteErrorTraceMessage,
+    AirbyteLogMessage,
     AirbyteMessage,
     AirbyteMessageSerializer,
     AirbyteTraceMessage,
     FailureType,
+    Level,
     Status,
+    StreamDescriptor,
     TraceType,
     Type,
 )
 from airbyte_cdk.utils.datetime_helpers import ab_datetime_now
 
 from source_amplitude_til.config import config_problems
-from source_amplitude_til.source import SourceAmplitudeTil
+from source_amplitude_til.reachability import CHECK_DEADLINE_SECONDS, CHECK_RETRIES, check_url, unreachable
+from source_amplitude_til.source import SourceAmplitudeTil, load_manifest
+from source_amplitude_til.state import Migration, migrate_state
+
+
+# The check deadline's timer thread may write while the main thread does.
+_EMIT_LOCK = threading.Lock()
+_STARTED = time.monotonic()
 
 
 def _emit(message: AirbyteMessage) -> None:
-    print(orjson.dumps(AirbyteMessageSerializer.dump(message)).decode(), flush=True)
+    with _EMIT_LOCK:
+        print(orjson.dumps(AirbyteMessageSerializer.dump(message)).decode(), flush=True)
 
 
-def _config_error(message: str, internal_message: Optional[str] = None) -> None:
+def _config_error(message: str, internal_message: Optional[str] = None, stream: Optional[str] = None) -> None:
     _emit(AirbyteMessage(
         type=Type.TRACE,
         trace=AirbyteTraceMessage(
             type=TraceType.ERROR,
             emitted_at=ab_datetime_now().to_epoch_millis(),
             error=AirbyteErrorTraceMessage(
-                message=message, internal_message=internal_message, failure_type=FailureType.config_error
+                message=message, internal_message=internal_message, failure_type=FailureType.config_error,
+                stream_descriptor=StreamDescriptor(name=stream) if stream else None,
             ),
         ),
     ))
 
 
+def _connection_failed(message: str) -> None:
+    _emit(AirbyteMessage(
+        type=Type.CONNECTION_STATUS,
+        connectionStatus=AirbyteConnectionStatus(status=Status.FAILED, message=message),
+    ))
+
+
+def _check_deadline() -> threading.Timer:
+    """Answer FAILED and stop if the CDK's check (and its retries) outlasts the deadline."""
+
+    def give_up() -> None:
+        _connection_failed(
+            f"Amplitude answered, but the check got no usable answer within {CHECK_DEADLINE_SECONDS} s "
+            "(it kept failing or rate limiting: see the log above). Try again in a few minutes."
+        )
+        os._exit(0)
+
+    timer = threading.Timer(max(0.0, CHECK_DEADLINE_SECONDS - (time.monotonic() - _STARTED)), give_up)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def _warn(message: str) -> None:
+    _emit(AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=Level.WARN, message=message)))
+
+
+def _migrated_inputs(args: List[str], workdir: str, state_path: str, catalog_path: Optional[str]) -> Migration:
+    """Rewrite `args` to read the migrated state, and a catalog without the streams it stops."""
+    migration = migrate_state(json.loads(Path(state_path).read_text() or "null"), load_manifest())
+    migrated_state = Path(workdir) / "state.json"
+    migrated_state.write_text(json.dumps(migration.messages))
+    args[args.index(state_path)] = str(migrated_state)
+    if catalog_path and migration.errors:
+        catalog = json.loads(Path(catalog_path).read_text())
+        catalog["streams"] = [s for s in catalog["streams"] if s["stream"]["name"] not in migration.errors]
+        kept_catalog = Path(workdir) / "catalog.json"
+        kept_catalog.write_text(json.dumps(catalog))
+        args[args.index(catalog_path)] = str(kept_catalog)
+    return migration
+
+
 def run(args: Optional[List[str]] = None) -> None:
-    args = sys.argv[1:] if args is None else args
+    args = list(sys.argv[1:] if args is None else args)
+    with tempfile.TemporaryDirectory(prefix="amplitude-til-") as workdir:
+        _run(args, workdir)
+
+
+def _run(args: List[str], workdir: str) -> None:
     command = args[0] if args else None
     # The CDK source reads config, catalog and state when it is built, not when launched.
     config_path = AirbyteEntrypoint.extract_config(args)
     catalog_path = AirbyteEntrypoint.extract_catalog(args)
     state_path = AirbyteEntrypoint.extract_state(args)
+    migration = Migration()
     try:
+        if state_path:
+            migration = _migrated_inputs(args, workdir, state_path, catalog_path)
+            state_path = AirbyteEntrypoint.extract_state(args)
+            catalog_path = AirbyteEntrypoint.extract_catalog(args)
         config = SourceAmplitudeTil.read_config(config_path) if config_path else None
         catalog = SourceAmplitudeTil.read_catalog(catalog_path) if catalog_path else None
         state = SourceAmplitudeTil.read_state(state_path) if state_path else None
@@ -59,12 +129,28 @@ def run(args: Optional[List[str]] = None) -> None:
     if problems:
         message = "Config validation error: " + " ".join(problems)
         if command == "check":
-            _emit(AirbyteMessage(
-                type=Type.CONNECTION_STATUS,
-                connectionStatus=AirbyteConnectionStatus(status=Status.FAILED, message=message),
-            ))
+            _connection_failed(message)
             return
         _config_error(message)
         sys.exit(1)
 
-    launch(SourceAmplitudeTil(config=config, catalog=catalog, state=state), args)
+    if command == "check" and config is not None:
+        problem = unreachable(check_url(load_manifest(), config))
+        if problem:
+            _connection_failed(problem)
+            return
+        deadline = _check_deadline()
+        launch(SourceAmplitudeTil(config=config, dashboard_retries=CHECK_RETRIES), args)
+        deadline.cancel()
+        return
+
+    for warning in migration.warnings:
+        _warn(warning)
+    try:
+        launch(SourceAmplitudeTil(config=config, catalog=catalog, state=state), args)
+    finally:
+        # The other streams have synced; the sync still fails, naming each stream it could not.
+        for stream, message in migration.errors.items():
+            _config_error(message, stream=stream)
+    if migration.errors:
+        sys.exit(1)

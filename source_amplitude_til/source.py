@@ -67,10 +67,14 @@ class SourceAmplitudeTil(ConcurrentDeclarativeSource):
         state: Optional[Any] = None,
         *,
         packaged_components: bool = True,
+        dashboard_retries: Optional[int] = None,
     ) -> None:
         manifest = load_manifest()
         if packaged_components:
             manifest = with_packaged_components(manifest)
+        if dashboard_retries is not None:
+            # `check` answers within a minute rather than retrying for minutes like a sync.
+            manifest["definitions"]["error_handlers"]["dashboard"]["max_retries"] = dashboard_retries
         self._packaged_components = packaged_components
         super().__init__(source_config=manifest, config=config, catalog=catalog, state=state)
 
