@@ -11,10 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
-STREAMS = ("events", "active_users", "average_session_length", "annotations", "cohorts", "events_list")
-INCREMENTAL = {"events": "server_upload_time", "active_users": "date", "average_session_length": "date"}
-PRIMARY_KEYS = {"events": "uuid", "active_users": "date", "average_session_length": "date",
-                "annotations": "id", "cohorts": "id", "events_list": "id"}
+STREAMS = ("events", "active_users", "average_session_length", "annotations", "cohorts", "events_list",
+           "event_segmentation", "cohort_members", "new_users", "taxonomy_events", "taxonomy_event_properties",
+           "taxonomy_user_properties")
+INCREMENTAL = {"events": "server_upload_time", "active_users": "date", "average_session_length": "date",
+               "event_segmentation": "date", "new_users": "date"}
+PRIMARY_KEYS = {"events": ["uuid"], "active_users": ["date"], "average_session_length": ["date"],
+                "annotations": ["id"], "cohorts": ["id"], "events_list": ["id"],
+                "event_segmentation": ["date", "event_type", "group"], "cohort_members": ["cohort_id", "amplitude_id"],
+                "new_users": ["date"], "taxonomy_events": ["event_type"],
+                "taxonomy_event_properties": ["event_type", "event_property"], "taxonomy_user_properties": ["user_property"]}
 
 
 def connector_command() -> List[str]:

@@ -110,7 +110,7 @@ def test_a_check_still_waiting_answers_at_the_deadline():
         emu.add_fault("/2/events/list", 200, times=1, body={"data": []})
         emu.add_fault("/2/events/list", kind="slow", body=120, times=None)
         message, _ = timed_check(emu.config())
-    assert "no usable answer within 45 s" in message
+    assert "no usable answer from Amplitude within 45 s" in message
 
 
 def test_read_keeps_retrying_a_refused_address_patiently():

@@ -67,7 +67,9 @@ def test_check_succeeds_without_downloading_an_export(emulator):
     emulator.reset_log()
     output = cli.run("check", emulator.config())
     assert output.connection_status == {"status": "SUCCEEDED"}
-    assert [request["path"] for request in emulator.requests] == ["/2/events/list"]
+    # A reachability probe without credentials (check answers network failures at once), then
+    # the CDK's authenticated check.
+    assert [request["path"] for request in emulator.requests] == ["/2/events/list", "/2/events/list"]
 
 
 def test_check_with_a_wrong_secret_names_keys_and_region_and_hides_the_keys(emulator):
@@ -87,7 +89,7 @@ def test_discover_lists_every_stream_with_its_key_and_cursor(emulator):
     streams = {stream["name"]: stream for stream in message["catalog"]["streams"]}
     assert set(streams) == set(cli.STREAMS)
     for name, stream in streams.items():
-        assert stream["source_defined_primary_key"] == [[cli.PRIMARY_KEYS[name]]]
+        assert stream["source_defined_primary_key"] == [[key] for key in cli.PRIMARY_KEYS[name]]
         if name in cli.INCREMENTAL:
             assert stream["supported_sync_modes"] == ["full_refresh", "incremental"]
             assert stream["default_cursor_field"] == [cli.INCREMENTAL[name]]
@@ -130,10 +132,9 @@ def test_average_session_length_emits_one_record_per_day(emulator, full_read):
     assert sorted(full_read.records["average_session_length"], key=lambda r: r["date"]) == expected
 
 
-@pytest.mark.parametrize("stream, attribute", [("annotations", "annotations"), ("cohorts", "cohorts"),
-                                               ("events_list", "events_list")])
-def test_list_streams_emit_the_emulators_items(emulator, full_read, stream, attribute):
-    assert full_read.records[stream] == [as_emitted(item) for item in getattr(emulator, attribute)]
+@pytest.mark.parametrize("stream", ["cohorts", "events_list"])
+def test_list_streams_emit_the_emulators_items(emulator, full_read, stream):
+    assert full_read.records[stream] == [as_emitted(item) for item in getattr(emulator, stream)]
 
 
 def test_every_incremental_stream_ends_with_its_state(full_read):

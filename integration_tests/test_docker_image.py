@@ -30,6 +30,12 @@ EXPECTED_STREAMS = {
     "annotations",
     "cohorts",
     "events_list",
+    "event_segmentation",
+    "cohort_members",
+    "new_users",
+    "taxonomy_events",
+    "taxonomy_event_properties",
+    "taxonomy_user_properties",
 }
 
 # Decided at collection so a missing engine gives one module-level skip

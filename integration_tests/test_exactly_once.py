@@ -105,13 +105,15 @@ def test_a_start_date_moved_forward_is_honoured_over_the_state():
 def test_a_start_date_in_the_future_gives_no_events_and_no_error():
     tomorrow = (datetime.now(timezone.utc) + timedelta(days=1)).strftime("%Y-%m-%d")
     with AmplitudeEmulator(seed=26, hours=6) as emu:
-        config = emu.config(start_date=tomorrow)
+        config = emu.config(start_date=tomorrow, cohort_ids=[])
         del config["end_date"]
         output = cli.run("read", config, cli.catalog())
         assert output.returncode == 0 and output.errors == []
-        dated = ("events", "active_users", "average_session_length")
+        dated = ("events", "active_users", "average_session_length", "event_segmentation", "new_users")
         assert all(output.records[stream] == [] for stream in dated)
-        assert {r["path"] for r in emu.requests} == {"/2/annotations", "/3/cohorts", "/2/events/list"}
+        assert {r["path"] for r in emu.requests} == {
+            "/3/annotations", "/3/cohorts", "/2/events/list",
+            "/2/taxonomy/event", "/2/taxonomy/event-property", "/2/taxonomy/user-property"}
 
 
 def test_an_interrupted_sync_resumes_from_its_last_state_without_losing_events():

@@ -148,3 +148,14 @@ def test_the_manifest_alone_reads_every_foreign_events_state_without_failing(for
         output = read(source, config, catalog, messages)
     assert not output.errors
     assert output.state_messages[-1].state.stream.stream_state.server_upload_time.endswith(" complete")
+
+
+def test_the_manifest_alone_reads_a_chart_state_with_a_time_from_its_day():
+    catalog = CatalogBuilder().with_stream("active_users", SyncMode.incremental).build()
+    with AmplitudeEmulator(seed=57, hours=72, events_per_hour=2) as emu:
+        config = emu.config()
+        messages = StateBuilder().with_stream_state("active_users", {"date": "2024-01-02T12:14:30"}).build()
+        source = SourceAmplitudeTil(config=config, catalog=catalog, state=messages, packaged_components=False)
+        output = read(source, config, catalog, messages)
+    assert not output.errors
+    assert [r.record.data["date"] for r in output.records] == ["2024-01-02", "2024-01-03"]

@@ -36,3 +36,18 @@ def test_many_windows_give_the_same_records(emulator):
     config = emulator.config(request_time_range=5)
     key = lambda record: record["uuid"]
     assert sorted(events_read(config, True), key=key) == sorted(events_read(config, False), key=key)
+
+
+@pytest.mark.parametrize("file_format", ["csv", "csv.gz"])
+def test_cohort_members_are_the_same_on_both_paths(file_format):
+    with AmplitudeEmulator(seed=6, hours=24) as emu:
+        emu.cohort_polls_in_progress = 0
+        emu.cohort_file_format = file_format
+        config = emu.config(cohort_ids=["cohort_1"])
+        catalog = CatalogBuilder().with_stream("cohort_members", SyncMode.full_refresh).build()
+        paths = []
+        for packaged in (False, True):
+            output = read(SourceAmplitudeTil(config=config, catalog=catalog, packaged_components=packaged), config, catalog)
+            assert not output.errors, output.errors
+            paths.append([record.record.data for record in output.records])
+    assert paths[0] and paths[0] == paths[1]

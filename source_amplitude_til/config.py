@@ -65,10 +65,41 @@ def config_problems(config: Mapping[str, Any]) -> List[str]:
     group = config.get("active_users_group_by_country")
     if group is not None and not isinstance(group, bool):
         problems.append(f"active_users_group_by_country is {group!r}: it must be true or false.")
+    problems += filter(None, [
+        _string_list_problem(config, "segmentation_event_types", "event types, e.g. [\"[Amplitude] Page Viewed\"]"),
+        _string_list_problem(config, "cohort_ids", "cohort ids, e.g. [\"a1b2c3d\"] (the cohorts stream lists them)"),
+        _string_list_problem(config, "cohort_member_properties", "user property names, e.g. [\"country\"]"),
+    ])
+    group_by = config.get("segmentation_group_by")
+    if group_by is not None and not isinstance(group_by, str):
+        problems.append(
+            f"segmentation_group_by is {group_by!r}: it must be a property name such as "
+            "'[Amplitude] Page Path', or empty for no grouping."
+        )
     base_url = config.get("api_base_url")
     if base_url:
         problems += _base_url_problems(base_url)
     return problems
+
+
+def _string_list_problem(config: Mapping[str, Any], name: str, example: str) -> Optional[str]:
+    value = config.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        return f"{name} is {value!r}: it must be a list of {example}."
+    return None
+
+
+def read_notes(config: Mapping[str, Any], stream_names: List[str]) -> List[str]:
+    """What a read will leave out because of the config, each with how to change it."""
+    notes = []
+    if "cohort_members" in stream_names and not config.get("cohort_ids"):
+        notes.append(
+            "cohort_members: cohort_ids is empty, so no cohort is downloaded and the stream emits nothing. "
+            "List the ids of the cohorts whose members to sync (the cohorts stream shows them)."
+        )
+    return notes
 
 
 def _base_url_problems(base_url: Any) -> List[str]:

@@ -28,7 +28,7 @@ from airbyte_cdk.models import (
 )
 from airbyte_cdk.utils.datetime_helpers import ab_datetime_now
 
-from source_amplitude_til.config import config_problems
+from source_amplitude_til.config import config_problems, read_notes
 from source_amplitude_til.reachability import CHECK_DEADLINE_SECONDS, CHECK_RETRIES, check_url, unreachable
 from source_amplitude_til.source import SourceAmplitudeTil, load_manifest
 from source_amplitude_til.state import Migration, migrate_state
@@ -66,12 +66,14 @@ def _connection_failed(message: str) -> None:
 
 
 def _check_deadline() -> threading.Timer:
-    """Answer FAILED and stop if the CDK's check (and its retries) outlasts the deadline."""
+    """Answer FAILED and stop if the check outlasts the deadline: a DNS lookup has no timeout of
+    its own, and the CDK's check retries."""
 
     def give_up() -> None:
         _connection_failed(
-            f"Amplitude answered, but the check got no usable answer within {CHECK_DEADLINE_SECONDS} s "
-            "(it kept failing or rate limiting: see the log above). Try again in a few minutes."
+            f"The check got no usable answer from Amplitude within {CHECK_DEADLINE_SECONDS} s: a DNS lookup, "
+            "the connection or Amplitude itself stalled, or Amplitude kept failing (see the log above). "
+            "Check the network and api_base_url, then try again in a few minutes."
         )
         os._exit(0)
 
@@ -81,8 +83,8 @@ def _check_deadline() -> threading.Timer:
     return timer
 
 
-def _warn(message: str) -> None:
-    _emit(AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=Level.WARN, message=message)))
+def _log(level: Level, message: str) -> None:
+    _emit(AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=level, message=message)))
 
 
 def _migrated_inputs(args: List[str], workdir: str, state_path: str, catalog_path: Optional[str]) -> Migration:
@@ -135,17 +137,20 @@ def _run(args: List[str], workdir: str) -> None:
         sys.exit(1)
 
     if command == "check" and config is not None:
+        deadline = _check_deadline()
         problem = unreachable(check_url(load_manifest(), config))
         if problem:
             _connection_failed(problem)
-            return
-        deadline = _check_deadline()
-        launch(SourceAmplitudeTil(config=config, dashboard_retries=CHECK_RETRIES), args)
+        else:
+            launch(SourceAmplitudeTil(config=config, dashboard_retries=CHECK_RETRIES), args)
         deadline.cancel()
         return
 
+    if command == "read" and config is not None and catalog is not None:
+        for note in read_notes(config, [configured.stream.name for configured in catalog.streams]):
+            _log(Level.INFO, note)
     for warning in migration.warnings:
-        _warn(warning)
+        _log(Level.WARN, warning)
     try:
         launch(SourceAmplitudeTil(config=config, catalog=catalog, state=state), args)
     finally:

@@ -27,11 +27,13 @@ def load_manifest() -> dict:
 
 def with_packaged_components(manifest: Mapping[str, Any]) -> dict:
     """Swap in the bounded-memory export decoder, template-free events transformations, a
-    chart filter that logs the days it drops, and a Dashboard error handler that quotes bodies
-    that are not JSON.
+    chart filter that logs the days it drops, a Dashboard error handler that quotes bodies that
+    are not JSON, a cohort file decoder that also reads JSON bodies, and log the taxonomy
+    streams' ignored 403/404 at WARN level.
 
-    Each emits exactly the records the manifest's own component emits; field lists and the
-    chart condition stay in the manifest.
+    Each emits exactly the records the manifest's own component emits (a cohort's JSON body,
+    which the manifest cannot read, aside); field lists, the chart condition and the taxonomy
+    filters stay in the manifest.
     """
     swapped = copy.deepcopy(dict(manifest))
     events = swapped["definitions"]["streams"]["events"]
@@ -56,6 +58,12 @@ def with_packaged_components(manifest: Mapping[str, Any]) -> dict:
     dashboard_errors.update(type="CustomErrorHandler", class_name="source_amplitude_til.dashboard.QuotingErrorHandler")
     chart_filter = swapped["definitions"]["chart_retriever"]["record_selector"]["record_filter"]
     chart_filter.update(type="CustomRecordFilter", class_name="source_amplitude_til.charts.LoggedChartDayFilter")
+    cohort_members = swapped["definitions"]["streams"]["cohort_members"]["retriever"]
+    cohort_members["download_decoder"] = {
+        "type": "CustomDecoder", "class_name": "source_amplitude_til.cohort_file.CohortFileDecoder"}
+    taxonomy_handler = swapped["definitions"]["streams"]["taxonomy_stream"]["retriever"]["requester"]["error_handler"]
+    taxonomy_handler["type"] = "CustomErrorHandler"
+    taxonomy_handler["class_name"] = "source_amplitude_til.ignored_responses.WarnWhenIgnored"
     return swapped
 
 

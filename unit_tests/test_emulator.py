@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from integration_tests.emulator import AmplitudeEmulator, generate_events, write_export_zip
+from integration_tests.emulator import COUNTRIES, AmplitudeEmulator, generate_events, write_export_zip
 
 NOW = datetime(2024, 1, 2, 12, 30, tzinfo=timezone.utc)
 # small enough to build in milliseconds, big enough for multi-part and empty hours
@@ -149,9 +149,9 @@ def test_users_grouped_by_country_has_one_series_row_per_country(emu, http):
     data = get(http, emu, "/2/users", start="20240101", end="20240103", m="active", i="1", g="country").json()["data"]
 
     assert data["xValues"] == ["2024-01-01", "2024-01-02", "2024-01-03"]
-    assert data["seriesLabels"] == data["seriesMeta"] == ["United States", "Germany", "(none)"]
+    assert data["seriesLabels"] == data["seriesMeta"] == COUNTRIES
     assert [row[0] for row in data["series"]] == list(emu.active_users["2024-01-01"].values())
-    assert [row[2] for row in data["series"]] == [0, 0, 0], "days after now are 0"
+    assert [row[2] for row in data["series"]] == [0] * len(COUNTRIES), "days after now are 0"
 
 
 @pytest.mark.parametrize("group", [{}, {"g": ""}])
@@ -195,7 +195,8 @@ def test_sessions_average_is_one_float_series_with_zero_outside_data(emu, http):
 
 
 def test_list_endpoints_wrap_their_records(emu, http):
-    assert get(http, emu, "/2/annotations").json() == {"data": emu.annotations}
+    assert get(http, emu, "/2/annotations").json() == {"data": emu.annotations_v2()}
+    assert get(http, emu, "/3/annotations").json() == {"data": emu.annotations}
     assert get(http, emu, "/3/cohorts").json() == {"cohorts": emu.cohorts}
     assert get(http, emu, "/2/events/list").json() == {"data": emu.events_list}
     assert all(isinstance(c["id"], str) and isinstance(c["lastMod"], int) for c in emu.cohorts)

@@ -31,14 +31,16 @@ def test_manifest_contains_no_custom_python():
 def test_manifest_validates_and_builds_every_stream_with_the_cdk():
     source = ConcurrentDeclarativeSource(source_config=yaml.safe_load(MANIFEST.read_text()), config=CONFIG)
     assert [stream.name for stream in source.streams(CONFIG)] == [
-        "events", "active_users", "average_session_length", "annotations", "cohorts", "events_list"]
+        "events", "active_users", "average_session_length", "annotations", "cohorts", "events_list",
+        "event_segmentation", "cohort_members", "new_users", "taxonomy_events", "taxonomy_event_properties",
+        "taxonomy_user_properties"]
 
 
 def test_the_package_runs_the_repository_manifest_itself():
     assert load_manifest() == yaml.safe_load(MANIFEST.read_text())
 
 
-def test_the_package_swaps_only_the_events_components_the_chart_filter_and_the_dashboard_handler():
+def test_the_package_swaps_only_the_events_chart_dashboard_cohort_file_and_taxonomy_components():
     original = load_manifest()
     swapped = with_packaged_components(original)
     events, packaged = original["definitions"]["streams"]["events"], swapped["definitions"]["streams"]["events"]
@@ -52,10 +54,17 @@ def test_the_package_swaps_only_the_events_components_the_chart_filter_and_the_d
     dashboard_errors = swapped["definitions"]["error_handlers"]["dashboard"]
     assert dashboard_errors["class_name"].endswith("QuotingErrorHandler")
     assert dashboard_errors["response_filters"] == original["definitions"]["error_handlers"]["dashboard"]["response_filters"]
+    taxonomy = swapped["definitions"]["streams"]["taxonomy_stream"]["retriever"]["requester"]["error_handler"]
+    assert taxonomy["class_name"].endswith("WarnWhenIgnored") and taxonomy["type"] == "CustomErrorHandler"
+    cohort_file = swapped["definitions"]["streams"]["cohort_members"]["retriever"]["download_decoder"]
+    assert cohort_file["class_name"].endswith("CohortFileDecoder")
     for changed in (original, swapped):
+        changed["definitions"]["streams"]["cohort_members"]["retriever"].pop("download_decoder")
         for key in ("type", "class_name"):
             changed["definitions"]["error_handlers"]["dashboard"].pop(key, None)
         changed["definitions"]["streams"]["events"].pop("transformations")
         changed["definitions"]["streams"]["events"]["retriever"].pop("decoder")
         changed["definitions"]["chart_retriever"]["record_selector"].pop("record_filter")
+        handler = changed["definitions"]["streams"]["taxonomy_stream"]["retriever"]["requester"]["error_handler"]
+        handler.pop("type"), handler.pop("class_name", None)
     assert swapped == original

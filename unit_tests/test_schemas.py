@@ -77,6 +77,7 @@ def test_export_timestamps_and_chart_days_carry_formats_destinations_type():
     for name, kind in EXPORT_FIELDS.items():
         if name.endswith("_time"):
             assert properties[name]["format"] == "date-time"
+            assert properties[name]["airbyte_type"] == "timestamp_with_timezone"
     for stream in ("active_users", "average_session_length"):
         assert SCHEMAS[stream]["properties"]["date"]["format"] == "date"
 

@@ -1,0 +1,146 @@
+"""`event_segmentation` through the installed CLI: page-level counts per day, checked against the emulator's events."""
+
+import json
+from collections import Counter, defaultdict
+
+import pytest
+
+from integration_tests import cli
+from integration_tests.emulator import PAGE_PATH, PAGE_VIEWED, AmplitudeEmulator
+
+STREAM = "event_segmentation"
+PAGE_PATH_GROUP = {"type": "event", "value": PAGE_PATH}
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    with AmplitudeEmulator(seed=5, hours=72) as emu:
+        yield emu
+
+
+@pytest.fixture(scope="module")
+def default_read(emulator):
+    emulator.reset_log()
+    output = cli.run("read", emulator.config(), cli.catalog([STREAM]))
+    assert output.returncode == 0, output.stderr[-2000:]
+    return output
+
+
+def dataset_days(emulator):
+    return sorted(emulator.active_users)
+
+
+def expected_records(emulator, event_type, group_by):
+    """The records the emulator's own counts call for, days of the config only."""
+    days = set(dataset_days(emulator))
+    return sorted(
+        (day, event_type, label, cell["totals"], cell["uniques"])
+        for day, labels in emulator.segmentation(event_type, group_by).items() if day in days
+        for label, cell in labels.items()
+    )
+
+
+def as_tuples(records):
+    return sorted((r["date"], r["event_type"], r["group"], r.get("totals"), r.get("uniques")) for r in records)
+
+
+def test_default_read_counts_page_views_per_day_and_page_path(emulator, default_read):
+    records = default_read.records[STREAM]
+    assert as_tuples(records) == expected_records(emulator, PAGE_VIEWED, PAGE_PATH_GROUP)
+    assert {r["group_by"] for r in records} == {PAGE_PATH}
+    assert any(r["group"].startswith("/blog/") for r in records)
+
+
+def test_totals_equal_a_count_of_the_exported_page_views(emulator, default_read):
+    """Independent of the emulator's chart code: count the raw events per event_time day and path."""
+    days = set(dataset_days(emulator))
+    counted = Counter((e["event_time"][:10], e["event_properties"][PAGE_PATH])
+                      for e in emulator.events if e["event_type"] == PAGE_VIEWED and e["event_time"][:10] in days)
+    users = defaultdict(set)
+    for e in emulator.events:
+        if e["event_type"] == PAGE_VIEWED and e["event_time"][:10] in days:
+            users[(e["event_time"][:10], e["event_properties"][PAGE_PATH])].add(e["amplitude_id"])
+    records = {(r["date"], r["group"]): r for r in default_read.records[STREAM]}
+    assert {key: r["totals"] for key, r in records.items()} == dict(counted)
+    assert {key: r["uniques"] for key, r in records.items()} == {key: len(ids) for key, ids in users.items()}
+
+
+def test_each_day_is_one_totals_and_one_uniques_request_with_the_documented_parameters(emulator, default_read):
+    requests = [r for r in emulator.requests if r["path"] == "/2/events/segmentation"]
+    days = [day.replace("-", "") for day in dataset_days(emulator)]
+    assert sorted(r["query"]["end"] for r in requests if r["query"]["m"] == "totals") == days
+    assert sorted(r["query"]["end"] for r in requests if r["query"]["m"] == "uniques") == days
+    for request in requests:
+        query = request["query"]
+        assert json.loads(query["e"]) == {"event_type": PAGE_VIEWED, "group_by": [PAGE_PATH_GROUP]}
+        assert (query["i"], query["limit"]) == ("1", "1000")
+        assert request["status"] == 200
+
+
+def test_two_event_types_without_grouping_give_one_record_per_type_and_day(emulator, run_cli):
+    event_types = [PAGE_VIEWED, "Newsletter Subscribed"]
+    config = emulator.config(segmentation_event_types=event_types, segmentation_group_by="")
+    output = run_cli("read", config, cli.catalog([STREAM]))
+    assert output.errors == []
+    records = output.records[STREAM]
+    expected = []
+    for event_type in event_types:
+        counts = emulator.segmentation(event_type)
+        expected += [(day, event_type, "0", counts.get(day, {}).get("0", {}).get("totals", 0),
+                      counts.get(day, {}).get("0", {}).get("uniques", 0)) for day in dataset_days(emulator)]
+    assert as_tuples(records) == sorted(expected)
+    assert all("group_by" not in r for r in records), "an ungrouped record's group_by is null (left out)"
+
+
+def test_plain_string_labels_and_a_user_property_group_by_read_alike(emulator, run_cli):
+    emulator.segmentation_label_style = "plain"
+    try:
+        output = run_cli("read", emulator.config(segmentation_group_by="country"), cli.catalog([STREAM]))
+    finally:
+        emulator.segmentation_label_style = "indexed"
+    assert output.errors == []
+    assert as_tuples(output.records[STREAM]) == expected_records(emulator, PAGE_VIEWED, {"type": "user", "value": "country"})
+    assert {r["group"] for r in output.records[STREAM]} >= {"Germany", "(none)"}
+
+
+def test_an_incremental_sync_re_reads_only_the_day_in_its_state(emulator, default_read, run_cli):
+    state = default_read.last_states()
+    (stream_state,) = [s["stream"]["stream_state"] for s in state]
+    last_day = dataset_days(emulator)[-1]
+    assert json.dumps(stream_state).count(last_day) >= 1, stream_state
+    emulator.reset_log()
+    output = run_cli("read", emulator.config(), cli.catalog([STREAM]), state=state)
+    assert output.errors == []
+    assert {r["date"] for r in output.records[STREAM]} == {last_day}
+    assert {r["query"]["end"] for r in emulator.requests} == {last_day.replace("-", "")}
+
+
+def test_a_dashboard_400_names_amplitudes_reason(emulator, run_cli):
+    emulator.add_fault("/2/events/segmentation", status=400, times=None, body={
+        "error": {"http_code": 400, "type": "invalid", "message": "Invalid chart definition",
+                  "metadata": {"details": "Invalid event property nope"}}})
+    try:
+        output = run_cli("read", emulator.config(segmentation_group_by="nope"), cli.catalog([STREAM]))
+    finally:
+        emulator.faults.clear()
+    assert output.returncode != 0
+    assert any("Invalid event property nope" in error["message"] for error in output.errors)
+
+
+def test_amplitudes_documented_answer_shapes_read_as_numbers_and_plain_labels(run_cli):
+    """Labels as [event index, label], cells as {"setId", "value"} objects or numbers (amplitude-api.md §7)."""
+    day = "2024-01-01"
+    totals = {"data": {"xValues": [day], "seriesLabels": [[0, "United States"], [0, "Canada"]],
+                       "series": [[{"setId": "", "value": 46109}], [42845]],
+                       "seriesCollapsed": [[{"setId": "", "value": 46109}], [{"setId": "", "value": 42845}]]}}
+    uniques = {"data": {"xValues": ["2023-12-31", day], "seriesLabels": ["United States", "Canada"],
+                        "series": [[1, {"setId": "", "value": 31070}], [2, 29001]],
+                        "seriesCollapsed": [[{"setId": "", "value": 31071}], [{"setId": "", "value": 29003}]]}}
+    with AmplitudeEmulator(seed=5, hours=24) as emu:
+        for metric, body in (("totals", totals), ("uniques", uniques)):
+            emu.add_fault("/2/events/segmentation", status=200, times=None, body=body,
+                          when=lambda query, metric=metric: query["m"] == metric)
+        output = run_cli("read", emu.config(segmentation_group_by="country"), cli.catalog([STREAM]))
+    assert output.errors == []
+    assert as_tuples(output.records[STREAM]) == [(day, PAGE_VIEWED, "Canada", 42845, 29001),
+                                                 (day, PAGE_VIEWED, "United States", 46109, 31070)]

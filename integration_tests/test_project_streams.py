@@ -1,0 +1,88 @@
+"""`new_users`, `annotations` and the taxonomy streams through the installed CLI, against the emulator's truth."""
+
+import pytest
+
+from integration_tests import cli
+from integration_tests.emulator import COUNTRIES, AmplitudeEmulator
+
+TAXONOMY = ("taxonomy_events", "taxonomy_event_properties", "taxonomy_user_properties")
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    with AmplitudeEmulator(seed=13, hours=72) as emu:
+        yield emu
+
+
+def without_nulls(item):
+    """RECORD lines leave out top-level nulls (destinations read them as null)."""
+    return {key: value for key, value in item.items() if value is not None}
+
+
+def test_new_users_counts_each_visitor_on_the_day_first_seen(emulator, run_cli):
+    output = run_cli("read", emulator.config(), cli.catalog(["new_users"]))
+    assert output.errors == []
+    first_seen = {}
+    for event in sorted(emulator.events, key=lambda e: e["event_time"]):
+        first_seen.setdefault(event["amplitude_id"], event["event_time"][:10])
+    days = sorted(emulator.active_users)
+    expected = [{"date": day, "statistics": {"0": sum(1 for first in first_seen.values() if first == day)}}
+                for day in days]
+    assert sorted(output.records["new_users"], key=lambda r: r["date"]) == expected
+    assert {r["query"]["m"] for r in emulator.requests if r["path"] == "/2/users"} >= {"new"}
+
+
+def test_new_users_grouped_by_country_has_every_country(emulator, run_cli):
+    output = run_cli("read", emulator.config(active_users_group_by_country=True), cli.catalog(["new_users"]))
+    expected = [{"date": day, "statistics": dict(by_country)} for day, by_country in sorted(emulator.new_users.items())]
+    assert sorted(output.records["new_users"], key=lambda r: r["date"]) == expected
+    assert set(expected[0]["statistics"]) == set(COUNTRIES)
+
+
+def test_annotations_come_from_v3_with_date_from_start(emulator, run_cli):
+    emulator.reset_log()
+    output = run_cli("read", emulator.config(), cli.catalog(["annotations"]))
+    assert output.errors == []
+    expected = [
+        without_nulls({**a, "date": a["start"][:10],
+                       "chart_id": None if a["chart_id"] is None else str(a["chart_id"])})
+        for a in emulator.annotations
+    ]
+    assert output.records["annotations"] == expected
+    assert [r["path"] for r in emulator.requests] == ["/3/annotations"]
+
+
+def test_a_project_without_v3_annotations_gets_a_message_naming_the_setting(emulator, run_cli):
+    emulator.annotations_v3_status = 404
+    try:
+        failed = run_cli("read", emulator.config(), cli.catalog(["annotations", "events_list"]))
+        emulator.reset_log()
+        fallback = run_cli("read", emulator.config(annotations_api_version="2"), cli.catalog(["annotations"]))
+    finally:
+        emulator.annotations_v3_status = None
+    assert any("annotations_api_version to 2" in e["message"] for e in failed.errors)
+    assert len(failed.records["events_list"]) == len(emulator.events_list), "the other streams still sync"
+    assert fallback.errors == []
+    assert fallback.records["annotations"] == emulator.annotations_v2()
+    assert [r["path"] for r in emulator.requests] == ["/2/annotations"]
+
+
+@pytest.mark.parametrize("stream", TAXONOMY)
+def test_taxonomy_streams_emit_the_projects_taxonomy(emulator, run_cli, stream):
+    output = run_cli("read", emulator.config(), cli.catalog([stream]))
+    assert output.errors == []
+    assert output.records[stream] == [without_nulls(item) for item in getattr(emulator, stream)]
+
+
+@pytest.mark.parametrize("status", [403, 404])
+def test_taxonomy_without_the_enterprise_plan_is_empty_with_one_warning_each(emulator, run_cli, status):
+    emulator.taxonomy_status = status
+    try:
+        output = run_cli("read", emulator.config(), cli.catalog(list(TAXONOMY) + ["events_list"]))
+    finally:
+        emulator.taxonomy_status = None
+    assert output.returncode == 0 and output.errors == []
+    assert all(output.records[stream] == [] for stream in TAXONOMY)
+    warnings = [message for message in output.logs("WARN") if "Enterprise plan" in message]
+    assert len(warnings) == len(TAXONOMY)
+    assert len(output.records["events_list"]) == len(emulator.events_list)
