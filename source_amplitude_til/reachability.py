@@ -36,7 +36,8 @@ def check_url(manifest: Mapping[str, Any], config: Mapping[str, Any]) -> str:
     stream_name = manifest["check"]["stream_names"][0]
     parameters = manifest["definitions"]["streams"][stream_name]["$parameters"]
     template = manifest["definitions"]["requester"]["url"]
-    return InterpolatedString.create(template, parameters=parameters).eval(config)
+    # the template names the slice for api_paths with braces; the check stream's has none
+    return InterpolatedString.create(template, parameters=parameters).eval(config, stream_slice={})
 
 
 def _causes(error: BaseException) -> Iterator[BaseException]:
