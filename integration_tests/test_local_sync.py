@@ -5,6 +5,7 @@ emulator, never with numbers copied from a run.
 """
 
 import json
+from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 
 import duckdb
@@ -13,11 +14,13 @@ import pytest
 from integration_tests import cli
 from integration_tests.demo import demo_emulator
 from integration_tests.emulator import RAW_TIME_FORMAT, AmplitudeEmulator
-from source_amplitude_til.local import sync
+from source_amplitude_til.local import report, sync
 
 EVENT_TIMESTAMPS = ("event_time", "client_event_time", "client_upload_time", "server_received_time",
                     "server_upload_time", "processed_time", "user_creation_time")
 PROPERTY_BAGS = ("event_properties", "user_properties", "group_properties", "groups", "data", "plan")
+PAGE_VIEWED = "[Amplitude] Page Viewed"
+PAGE_PATH = "[Amplitude] Page Path"
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +121,10 @@ def test_column_types_are_timestamps_json_and_numbers(demo_sync):
     assert is_number(column_types(database, "average_session_length")["length"])
     assert is_number(column_types(database, "events_list")["totals"])
     assert column_types(database, "cohorts")["definition"] == "JSON"
+    segmentation = column_types(database, "event_segmentation")
+    assert segmentation["date"] == "DATE" and is_number(segmentation["totals"]) and is_number(segmentation["uniques"])
+    assert column_types(database, "cohort_members")["properties"] == "JSON"
+    assert column_types(database, "new_users")["statistics"] == "JSON"
 
 
 def test_sync_log_records_each_run(demo_sync):
@@ -176,3 +183,73 @@ def test_unreadable_config_file_is_named_with_the_fix(tmp_path, content, expecte
     with pytest.raises(SystemExit) as stopped:
         sync.load_config(path)
     assert expected in str(stopped.value) and str(path) in str(stopped.value)
+
+
+def test_new_streams_equal_the_emulators_chart_and_cohorts(demo_sync):
+    emulator, database, _, _, _ = demo_sync
+    chart = emulator.segmentation(PAGE_VIEWED, {"type": "event", "value": PAGE_PATH})
+    stored = query(database, 'SELECT date::VARCHAR, "group", totals, uniques FROM event_segmentation '
+                             "WHERE event_type = ? AND totals > 0", PAGE_VIEWED)
+    assert {(day, page): (int(totals), int(uniques)) for day, page, totals, uniques in stored} == {
+        (day, page): (cell["totals"], cell["uniques"]) for day, cells in chart.items() for page, cell in cells.items()
+        if emulator.start_hour.date().isoformat() <= day <= (emulator.end_hour - timedelta(hours=1)).date().isoformat()
+    }
+
+    members = query(database, "SELECT cohort_id, amplitude_id, user_id, properties FROM cohort_members")
+    expected = {(cohort, member["amplitude_id"]): member for cohort in emulator.cohort_members
+                for member in emulator.expected_cohort_members(cohort)}
+    assert len(members) == len(expected)
+    for cohort, amplitude_id, user_id, properties in members:
+        member = expected[(cohort, amplitude_id)]
+        assert (user_id, json.loads(properties)) == (member["user_id"], member["properties"])
+
+
+def expected_report(emulator):
+    """The report's figures, counted here from the emulator's events, chart and cohorts."""
+    first_day, last_day = emulator.start_hour.date(), (emulator.end_hour - timedelta(hours=1)).date()
+    window = {(last_day - timedelta(days=n)).isoformat() for n in range(7) if last_day - timedelta(days=n) >= first_day}
+    page_views = [event for event in emulator.events if event["event_type"] == PAGE_VIEWED]
+    in_window = [event for event in page_views if event["event_time"][:10] in window]
+
+    chart = emulator.segmentation(PAGE_VIEWED, {"type": "event", "value": PAGE_PATH})
+    chart_figures = defaultdict(lambda: [0, 0])
+    for day in window & chart.keys():
+        for page, cell in chart[day].items():
+            chart_figures[page][0] += cell["totals"]
+            chart_figures[page][1] += cell["uniques"]
+    raw_views = Counter(event["event_properties"][PAGE_PATH] for event in in_window)
+    raw_visitors = Counter(page for page, _, _ in {(event["event_properties"][PAGE_PATH], event["event_time"][:10],
+                                                    event["amplitude_id"]) for event in in_window})
+    pages = sorted(chart_figures, key=lambda page: (-chart_figures[page][0], page))[:10]
+    top_pages = [(page, *chart_figures[page], raw_views[page], raw_visitors[page], "yes") for page in pages]
+
+    visitors, views = defaultdict(set), Counter()
+    for event in in_window:
+        visitors[event["country"] or "(unknown)"].add(event["amplitude_id"])
+        views[event["country"] or "(unknown)"] += 1
+    countries = sorted(((country, len(ids), views[country]) for country, ids in visitors.items()),
+                       key=lambda row: (-row[1], row[0]))[:10]
+
+    known = {cohort: [member for member in members if member["user_id"] is not None]
+             for cohort, members in emulator.cohort_members.items()}
+    cohort = min(known, key=lambda cohort: (-len(known[cohort]), cohort))
+    names = {listed["id"]: listed["name"] for listed in emulator.cohorts}
+    readers = []
+    for member in known[cohort]:
+        read = Counter(event["event_properties"][PAGE_PATH] for event in page_views
+                       if event["amplitude_id"] == member["amplitude_id"])
+        most = sorted(read.items(), key=lambda item: (-item[1], item[0]))[:3]
+        readers.append((names[cohort], member["user_id"], sum(read.values()),
+                        ", ".join(f"{page} ({count})" for page, count in most) or "-"))
+    readers = sorted(readers, key=lambda row: (-row[2], row[1]))[:10]
+    return top_pages, countries, readers
+
+
+def test_report_on_the_demo_data_equals_the_emulators_figures(demo_sync):
+    emulator, database, summaries, _, _ = demo_sync
+    top_pages, countries, readers, runs = report.sections(database)
+    expected_pages, expected_countries, expected_readers = expected_report(emulator)
+    assert len(top_pages.rows) == 10 and top_pages.rows == expected_pages
+    assert countries.rows == expected_countries
+    assert len(readers.rows) == 10 and readers.rows == expected_readers
+    assert [row[2] for row in runs.rows] == [sum(summary.written for summary in summaries)]

@@ -29,6 +29,8 @@ def make_file(path, events=(), chart=(), members=(), with_chart=True, with_membe
         if with_members:
             connection.execute("CREATE TABLE cohort_members (cohort_id VARCHAR, amplitude_id BIGINT, user_id VARCHAR, "
                                "properties JSON)")
+            connection.execute("CREATE TABLE cohorts (id VARCHAR, name VARCHAR)")
+            connection.execute("INSERT INTO cohorts VALUES ('big', 'Blog readers')")
             for row in members:
                 connection.execute("INSERT INTO cohort_members VALUES (?, ?, ?, '{}')", list(row))
         if with_log:
@@ -87,9 +89,9 @@ def test_cohort_with_most_known_users_lists_each_users_most_read_pages(tmp_path)
     section = by_title(make_file(tmp_path / "a.duckdb", events, [chart_row(LAST_DAY, "/", 1, 1)], members))[
         "The 10 known users who read most in the cohort with the most known users"]
     assert section.rows == [
-        ("big", "ann", 7, "/events/c (3), /blog/a (2), /blog/b (1)"),
-        ("big", "bob", 1, "/blog/a (1)"),
-        ("big", "cy", 0, "-"),
+        ("Blog readers", "ann", 7, "/events/c (3), /blog/a (2), /blog/b (1)"),
+        ("Blog readers", "bob", 1, "/blog/a (1)"),
+        ("Blog readers", "cy", 0, "-"),
     ]
 
 
@@ -99,6 +101,7 @@ def test_cohort_readers_stop_at_the_10_who_read_most(tmp_path):
     section = by_title(make_file(tmp_path / "a.duckdb", events, [chart_row(LAST_DAY, "/", 1, 1)], members))[
         "The 10 known users who read most in the cohort with the most known users"]
     assert [row[1] for row in section.rows] == [f"user-{reader:02}" for reader in range(11, 1, -1)]
+    assert {row[0] for row in section.rows} == {"c"}  # a cohort the cohorts table does not name shows its id
 
 
 def test_sync_log_shows_when_and_how_long(tmp_path):

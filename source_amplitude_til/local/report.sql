@@ -81,13 +81,14 @@ ranked AS (
     FROM reads
 )
 SELECT
-    cohort_id AS cohort,
+    coalesce(cohorts.name, cohort_id) AS cohort,
     user_id,
     CAST(sum(views) AS BIGINT) AS "page views",
     coalesce(string_agg(page || ' (' || views || ')', ', ' ORDER BY rank) FILTER (WHERE rank <= 3 AND views > 0), '-')
         AS "most read pages"
 FROM ranked
-GROUP BY cohort_id, user_id
+LEFT JOIN cohorts ON cohorts.id = ranked.cohort_id
+GROUP BY ALL
 ORDER BY "page views" DESC, user_id
 LIMIT 10;
 
