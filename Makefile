@@ -2,13 +2,18 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+CONFIG ?= secrets/config.json
+DB ?= amplitude.duckdb
+# uv resolves PyAirbyte's many dependencies in seconds where pip takes minutes: the one on PATH,
+# else one pip puts in the venv (within PyAirbyte's own `uv<0.9` bound, so nothing is replaced later)
+UV := $(or $(shell command -v uv 2>/dev/null),$(BIN)/uv)
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench sync report clean
 
 $(BIN)/source-amplitude-til: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	test -x $(UV) || $(BIN)/python -m pip install --quiet 'uv<0.9'
+	$(UV) pip install --quiet --python $(BIN)/python -e '.[test,local]'
 	touch $@
 
 demo: $(BIN)/source-amplitude-til
@@ -19,6 +24,12 @@ test: $(BIN)/source-amplitude-til
 
 bench: $(BIN)/source-amplitude-til
 	$(BIN)/python -m benchmarks.run --timeout 1800
+
+sync: $(BIN)/source-amplitude-til
+	$(BIN)/python -m source_amplitude_til.local.sync --config $(CONFIG) --db $(DB)
+
+report: $(BIN)/source-amplitude-til
+	$(BIN)/python -m source_amplitude_til.local.report --db $(DB)
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache *.egg-info

@@ -1,0 +1,180 @@
+"""`make sync`: every stream of a config, incrementally, into a DuckDB file with PyAirbyte.
+
+PyAirbyte runs the connector CLI installed beside this interpreter (`local_executable`), so the
+pinned airbyte-cdk reads Amplitude and PyAirbyte's own CDK never does. PyAirbyte keeps each
+stream's state in the DuckDB file, so the next run exports only the hours Amplitude has finished
+since, and merges on primary keys: chart days that were still counting are replaced, not repeated.
+Each run also appends its start, duration and record count to the `sync_log` table for the report.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from sqlalchemy import text
+
+from source_amplitude_til.local import table
+
+# PyAirbyte reads these when imported: no connector registry lookup, no telemetry
+os.environ.setdefault("AIRBYTE_OFFLINE_MODE", "1")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+with warnings.catch_warnings():
+    # notices PyAirbyte's imports raise and no user can act on: google-cloud's Python end-of-life
+    # dates, pydantic deprecations, the CDK's experimental classes
+    warnings.simplefilter("ignore")
+    import airbyte
+    from airbyte.exceptions import AirbyteConnectorCheckFailedError, PyAirbyteError
+
+CONNECTOR = "source-amplitude-til"
+SYNC_LOG = "sync_log"
+
+
+@dataclass
+class StreamSummary:
+    """One stream's line of the table printed after a sync."""
+
+    stream: str
+    written: int  # records this sync wrote (a re-sent record counts, though merging keeps one row)
+    added: int  # rows the table gained
+    rows: int
+    first_cursor: Optional[str]
+    last_cursor: Optional[str]
+
+
+def connector_executable() -> str:
+    """The connector's console script beside this interpreter (the one `pip install` made), else on PATH."""
+    script = Path(sys.executable).with_name(CONNECTOR)
+    if script.exists():
+        return str(script)
+    found = shutil.which(CONNECTOR)
+    if found:
+        return found
+    raise SystemExit(f"{CONNECTOR} is not installed beside {sys.executable} nor on PATH: run `pip install .[local]`")
+
+
+def load_config(path: Path) -> dict:
+    """The connector config in `path`, or an exit naming the file and what to put in it."""
+    try:
+        config = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise SystemExit(
+            f"No config at {path}: create it with your project's keys, for example\n"
+            f'  {{"api_key": "...", "secret_key": "...", "start_date": "2024-01-01"}}\n'
+            f"(or pass CONFIG=path/to/config.json)"
+        ) from None
+    except json.JSONDecodeError as error:
+        raise SystemExit(f"{path} is not JSON ({error.msg} at line {error.lineno}): fix the file") from None
+    if not isinstance(config, dict):
+        raise SystemExit(f"{path} must hold one JSON object with api_key, secret_key and start_date")
+    return config
+
+
+def _tables(connection) -> set:
+    return set(connection.execute(text("SELECT table_name FROM information_schema.tables")).scalars())
+
+
+def _row_counts(cache, streams: List[str]) -> Dict[str, int]:
+    with cache.get_sql_engine().connect() as connection:
+        present = _tables(connection)
+        return {
+            stream: connection.execute(text(f'SELECT count(*) FROM "{stream}"')).scalar() if stream in present else 0
+            for stream in streams
+        }
+
+
+def _summaries(cache, cursors: Dict[str, Optional[str]], before: Dict[str, int],
+               started: datetime) -> List[StreamSummary]:
+    summaries = []
+    with cache.get_sql_engine().connect() as connection:
+        present = _tables(connection)
+        for stream, cursor in cursors.items():
+            if stream not in present:
+                summaries.append(StreamSummary(stream, 0, 0, 0, None, None))
+                continue
+            bounds = f'min("{cursor}")::VARCHAR, max("{cursor}")::VARCHAR' if cursor else "NULL, NULL"
+            rows, written, first, last = connection.execute(
+                text(f'SELECT count(*), count(*) FILTER (WHERE _airbyte_extracted_at >= :started), {bounds} '
+                     f'FROM "{stream}"'),
+                {"started": started.replace(tzinfo=None)},
+            ).one()
+            summaries.append(StreamSummary(stream, written, rows - before[stream], rows, first, last))
+    return summaries
+
+
+def _log_run(cache, started: datetime, seconds: float, records: int) -> None:
+    with cache.get_sql_engine().begin() as connection:
+        connection.execute(text(
+            f"CREATE TABLE IF NOT EXISTS {SYNC_LOG} (started_at TIMESTAMP, seconds DOUBLE, records_read BIGINT)"
+        ))
+        connection.execute(
+            text(f"INSERT INTO {SYNC_LOG} VALUES (:started, :seconds, :records)"),
+            {"started": started.replace(tzinfo=None), "seconds": seconds, "records": records},
+        )
+
+
+def sync(config: dict, db_path: Path) -> List[StreamSummary]:
+    """Sync every stream the config allows into `db_path`, incrementally; one summary per stream."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    started = datetime.now(timezone.utc)
+    clock = time.monotonic()
+    source = airbyte.get_source(
+        CONNECTOR, config=config, local_executable=connector_executable(), install_if_missing=False
+    )
+    # a bad key or region fails here with the connector's one-line reason, not once per stream
+    source.check()
+    source.select_all_streams()
+    cursors = {
+        entry.stream.name: (entry.cursor_field or [None])[0]
+        for entry in source.get_configured_catalog().streams
+    }
+    with tempfile.TemporaryDirectory(prefix="amplitude-til-sync-") as batches:
+        # PyAirbyte stages records in files under cache_dir (default: ./.cache) before loading them
+        cache = airbyte.DuckDBCache(db_path=str(db_path), schema_name="main", cache_dir=Path(batches))
+        before = _row_counts(cache, list(cursors))
+        try:
+            result = source.read(cache=cache)
+            seconds = time.monotonic() - clock
+            _log_run(cache, started, seconds, result.processed_records)
+            return _summaries(cache, cursors, before, started)
+        finally:
+            # close the file, so a reader (make report, DuckDB's CLI) can open it in this process too
+            cache.get_sql_engine().dispose()
+
+
+def render(summaries: List[StreamSummary]) -> str:
+    """The per-stream table printed after a sync."""
+    return table.render(
+        ["stream", "written", "added", "rows", "first cursor", "last cursor"],
+        [[s.stream, s.written, s.added, s.rows, s.first_cursor, s.last_cursor] for s in summaries],
+    )
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m source_amplitude_til.local.sync", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=Path("secrets/config.json"))
+    parser.add_argument("--db", type=Path, default=Path("amplitude.duckdb"))
+    args = parser.parse_args(argv)
+    config = load_config(args.config)
+    print(f"Syncing every stream of {args.config} into {args.db} (state kept in the file)", flush=True)
+    try:
+        summaries = sync(config, args.db)
+    except AirbyteConnectorCheckFailedError as error:
+        raise SystemExit(f"The connector's check failed: {error.context.get('failure_reason')}") from None
+    except PyAirbyteError as error:
+        raise SystemExit(f"The sync failed: {error}") from None
+    print()
+    print(render(summaries))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
