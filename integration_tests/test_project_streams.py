@@ -1,9 +1,13 @@
 """`new_users`, `annotations` and the taxonomy streams through the installed CLI, against the emulator's truth."""
 
 import pytest
+from airbyte_cdk.models import SyncMode
+from airbyte_cdk.test.catalog_builder import CatalogBuilder
+from airbyte_cdk.test.entrypoint_wrapper import read
 
 from integration_tests import cli
 from integration_tests.emulator import COUNTRIES, AmplitudeEmulator
+from source_amplitude_til.source import SourceAmplitudeTil
 
 TAXONOMY = ("taxonomy_events", "taxonomy_event_properties", "taxonomy_user_properties")
 
@@ -49,22 +53,44 @@ def test_annotations_come_from_v3_with_date_from_start(emulator, run_cli):
         for a in emulator.annotations
     ]
     assert output.records["annotations"] == expected
-    assert [r["path"] for r in emulator.requests] == ["/3/annotations"]
+    # the package's v2 fallback asks first, then the stream reads
+    assert [r["path"] for r in emulator.requests] == ["/3/annotations", "/3/annotations"]
 
 
-def test_a_project_without_v3_annotations_gets_a_message_naming_the_setting(emulator, run_cli):
+def test_a_project_without_v3_annotations_reads_v2_with_one_warning(emulator, run_cli):
     emulator.annotations_v3_status = 404
+    emulator.reset_log()
     try:
-        failed = run_cli("read", emulator.config(), cli.catalog(["annotations", "events_list"]))
-        emulator.reset_log()
-        fallback = run_cli("read", emulator.config(annotations_api_version="2"), cli.catalog(["annotations"]))
+        output = run_cli("read", emulator.config(), cli.catalog(["annotations", "events_list"]))
     finally:
         emulator.annotations_v3_status = None
-    assert any("annotations_api_version to 2" in e["message"] for e in failed.errors)
-    assert len(failed.records["events_list"]) == len(emulator.events_list), "the other streams still sync"
-    assert fallback.errors == []
-    assert fallback.records["annotations"] == emulator.annotations_v2()
+    assert output.errors == []
+    assert output.records["annotations"] == emulator.annotations_v2()
+    assert len(output.records["events_list"]) == len(emulator.events_list)
+    (warning,) = [line for line in output.logs("WARN") if "/3/annotations" in line]
+    assert "/2/annotations" in warning and "annotations_api_version" in warning
+    assert [r["path"] for r in emulator.requests if "annotations" in r["path"]] == ["/3/annotations", "/2/annotations"]
+
+
+def test_annotations_api_version_2_reads_v2_without_asking_v3(emulator, run_cli):
+    emulator.reset_log()
+    output = run_cli("read", emulator.config(annotations_api_version="2"), cli.catalog(["annotations"]))
+    assert output.errors == []
+    assert output.records["annotations"] == emulator.annotations_v2()
     assert [r["path"] for r in emulator.requests] == ["/2/annotations"]
+
+
+def test_the_builder_path_names_the_setting_when_v3_annotations_answer_404(emulator):
+    """The manifest alone cannot switch endpoints: its error says which setting to change."""
+    config = emulator.config()
+    catalog = CatalogBuilder().with_stream("annotations", SyncMode.full_refresh).build()
+    emulator.annotations_v3_status = 404
+    try:
+        output = read(SourceAmplitudeTil(config=config, catalog=catalog, packaged_components=False), config, catalog)
+    finally:
+        emulator.annotations_v3_status = None
+    assert output.records == []
+    assert any("annotations_api_version to 2" in (e.trace.error.message or "") for e in output.errors)
 
 
 @pytest.mark.parametrize("stream", TAXONOMY)

@@ -32,14 +32,18 @@ _NETWORK_ADVICE = (
 )
 
 
-def check_url(manifest: Mapping[str, Any], config: Mapping[str, Any]) -> str:
-    """The URL the manifest's check stream requests, rendered from the manifest's own template."""
-    stream_name = manifest["check"]["stream_names"][0]
+def stream_url(manifest: Mapping[str, Any], config: Mapping[str, Any], stream_name: str,
+               partition: Optional[Mapping[str, Any]] = None) -> str:
+    """The URL a stream of the manifest requests for `partition`, from the manifest's own template."""
     parameters = manifest["definitions"]["streams"][stream_name]["$parameters"]
     template = manifest["definitions"]["requester"]["url"]
-    # The check stream's path has no partition placeholders; the template still names the slice.
-    empty_slice = StreamSlice(partition={}, cursor_slice={})
-    return InterpolatedString.create(template, parameters=parameters).eval(config, stream_slice=empty_slice)
+    stream_slice = StreamSlice(partition=dict(partition or {}), cursor_slice={})
+    return InterpolatedString.create(template, parameters=parameters).eval(config, stream_slice=stream_slice)
+
+
+def check_url(manifest: Mapping[str, Any], config: Mapping[str, Any]) -> str:
+    """The URL the manifest's check stream requests."""
+    return stream_url(manifest, config, manifest["check"]["stream_names"][0])
 
 
 def _causes(error: BaseException) -> Iterator[BaseException]:

@@ -28,6 +28,8 @@ from airbyte_cdk.models import (
 )
 from airbyte_cdk.utils.datetime_helpers import ab_datetime_now
 
+from source_amplitude_til import annotations
+from source_amplitude_til.annotations import v2_fallback
 from source_amplitude_til.config import config_problems, read_notes
 from source_amplitude_til.reachability import CHECK_DEADLINE_SECONDS, CHECK_RETRIES, check_url, unreachable
 from source_amplitude_til.source import SourceAmplitudeTil, load_manifest
@@ -147,8 +149,17 @@ def _run(args: List[str], workdir: str) -> None:
         return
 
     if command == "read" and config is not None and catalog is not None:
-        for note in read_notes(config, [configured.stream.name for configured in catalog.streams]):
+        streams = [configured.stream.name for configured in catalog.streams]
+        for note in read_notes(config, streams):
             _log(Level.INFO, note)
+        fallback = v2_fallback(load_manifest(), config) if annotations.STREAM in streams else None
+        if fallback:
+            _log(Level.WARN, fallback)
+            config = {**config, annotations.V2_SETTING: "2"}
+            # The CDK reads the config file again when launched.
+            fallback_config = Path(workdir) / "config.json"
+            fallback_config.write_text(json.dumps(config))
+            args[args.index(config_path)] = str(fallback_config)
     for warning in migration.warnings:
         _log(Level.WARN, warning)
     try:

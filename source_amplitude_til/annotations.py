@@ -1,0 +1,36 @@
+"""A project without Amplitude's v3 annotations API reads `/2/annotations` instead.
+
+`/3/annotations` is the documented endpoint since December 2025, yet a project may still answer
+404 there. The CDK ends a stream at a 404, so the manifest cannot switch by itself (its error
+names `annotations_api_version`); before a read that includes `annotations` with no version
+set, the package asks `/3/annotations` once and, on a 404, reads `/2/annotations` this sync.
+"""
+
+from typing import Any, Mapping, Optional
+
+import requests
+
+from source_amplitude_til.reachability import stream_url
+
+STREAM = "annotations"
+V2_SETTING = "annotations_api_version"
+# Whatever else the probe meets (keys, network, rate limits), the stream itself reports it.
+PROBE_TIMEOUT_SECONDS = (10, 60)
+
+
+def v2_fallback(manifest: Mapping[str, Any], config: Mapping[str, Any]) -> Optional[str]:
+    """A WARN line if this project must read `/2/annotations`, else None."""
+    if config.get(V2_SETTING):
+        return None
+    url = stream_url(manifest, config, STREAM, partition={"version": "3"})
+    try:
+        answer = requests.get(url, auth=(config["api_key"], config["secret_key"]), timeout=PROBE_TIMEOUT_SECONDS)
+    except requests.exceptions.RequestException:
+        return None
+    if answer.status_code != 404:
+        return None
+    return (
+        "Amplitude answered 404 for /3/annotations, so this project has no v3 annotations API: "
+        "the annotations stream reads /2/annotations this sync (records have id, date, label and "
+        f"details only). Set {V2_SETTING} to 2 to skip this check."
+    )
