@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 CONFIG ?= secrets/config.json
 DB ?= amplitude.duckdb
 # uv resolves PyAirbyte's many dependencies in seconds where pip takes minutes: the one on PATH,
-# else one pip puts in the venv (within PyAirbyte's own `uv<0.9` bound, so nothing is replaced later)
+# else one pip puts in the venv (within PyAirbyte's own `uv<0.9` bound, so nothing is replaced later).
+# Unlike pip, uv does not compile bytecode unless asked: without it every run of the connector
+# (each `make sync`, each benchmark run) compiles the CDK again, about a second.
 UV := $(or $(shell command -v uv 2>/dev/null),$(BIN)/uv)
 
 .PHONY: demo test bench sync report clean
@@ -13,7 +15,7 @@ UV := $(or $(shell command -v uv 2>/dev/null),$(BIN)/uv)
 $(BIN)/source-amplitude-til: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	test -x $(UV) || $(BIN)/python -m pip install --quiet 'uv<0.9'
-	$(UV) pip install --quiet --python $(BIN)/python -e '.[test,local]'
+	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[test,local]'
 	touch $@
 
 demo: $(BIN)/source-amplitude-til

@@ -1,5 +1,6 @@
 """Console entry point: `source-amplitude-til spec|check|discover|read ...`."""
 
+import gc
 import json
 import os
 import sys
@@ -85,6 +86,22 @@ def _check_deadline() -> threading.Timer:
     return timer
 
 
+def _collect_cycles_rarely() -> None:
+    """Keep Python's cycle collector off the per-event path of a read.
+
+    Parsed events hold no reference cycles (reference counting frees them), but each is dozens
+    of containers, and hundreds of them wait in the CDK's queue between threads. At the
+    default threshold (700 new containers) the collector ran every few events and moved queued
+    events into older generations: 2,800 collections, 1.7 s of a 17 s export of 4 KB events.
+    What exists once the source is built (the CDK, the manifest's components) lives for the
+    whole run, so it is frozen out of collections, and the first generation is collected after
+    20,000 new containers instead; real cycles are still collected.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, *gc.get_threshold()[1:])
+
+
 def _log(level: Level, message: str) -> None:
     _emit(AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=level, message=message)))
 
@@ -163,7 +180,10 @@ def _run(args: List[str], workdir: str) -> None:
     for warning in migration.warnings:
         _log(Level.WARN, warning)
     try:
-        launch(SourceAmplitudeTil(config=config, catalog=catalog, state=state), args)
+        source = SourceAmplitudeTil(config=config, catalog=catalog, state=state)
+        if command == "read":
+            _collect_cycles_rarely()
+        launch(source, args)
     finally:
         # The other streams have synced; the sync still fails, naming each stream it could not.
         for stream, message in migration.errors.items():

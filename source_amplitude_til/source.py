@@ -76,11 +76,12 @@ class SourceAmplitudeTil(ConcurrentDeclarativeSource):
 
     The CDK's worker threads hand records to the main thread through one queue that holds up
     to 10,000 items. A parsed event is many times its JSON size (about 17 KiB for a 4 KB
-    event), so a full queue alone can hold 170 MB; RECORD_QUEUE_ITEMS bounds it (see
+    event), so a full queue alone can hold 170 MB; RECORD_QUEUE_ITEMS bounds it. A few hundred
+    items keep both sides busy; fewer live events also make each one cheaper to hand over (see
     benchmarks/README.md for the measurements).
     """
 
-    RECORD_QUEUE_ITEMS = 1_000
+    RECORD_QUEUE_ITEMS = 250
 
     def __init__(
         self,
