@@ -78,8 +78,8 @@ class SourceAmplitudeTil(ConcurrentDeclarativeSource):
     """The manifest's source, with the package's components and a bounded record queue.
 
     The CDK's worker threads hand records to the main thread through one queue that holds up
-    to 10,000 items. A parsed event is many times its JSON size (about 17 KiB for a 4 KB
-    event), so a full queue alone can hold 170 MB; RECORD_QUEUE_ITEMS bounds it. A few hundred
+    to 10,000 items. A parsed event is many times its JSON size (about 10 KiB for a 4 KB
+    event), so a full queue alone can hold 100 MB; RECORD_QUEUE_ITEMS bounds it. A few hundred
     items keep both sides busy; fewer live events also make each one cheaper to hand over (see
     benchmarks/README.md for the measurements).
     """
