@@ -13,9 +13,11 @@ import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, Iterator
+from itertools import islice
+from typing import Callable, Dict, Iterator, List
 
 from integration_tests.emulator import generate_events, write_export_zip
+from source_amplitude_til.components import _lines_in_zip
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 SEED = 20240101
@@ -102,6 +104,12 @@ def export(name: str) -> Export:
         meta.write_text(json.dumps({"events": totals["events"], "line_bytes": totals["bytes"] // totals["events"]}))
     facts = json.loads(meta.read_text())
     return Export(name, path, hours, facts["events"], facts["line_bytes"])
+
+
+def first_lines(path: Path, count: int) -> List[bytes]:
+    """The export's first `count` JSON lines, read as the package reads them."""
+    with open(path, "rb") as body:
+        return list(islice((line for line in _lines_in_zip(body) if line), count))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
 
-from benchmarks.exports import PROJECT_ID, SEED, SIZES, START, export
+from benchmarks.exports import PROJECT_ID, SEED, SIZES, START, export, first_lines
 from benchmarks.run import CATALOG
 from integration_tests.emulator import AmplitudeEmulator
 from source_amplitude_til import components
@@ -36,13 +36,7 @@ def rss_mb() -> float:
 
 def bytes_per_event(zip_path: Path, sample: int = 2000) -> float:
     """Python heap held by one parsed and transformed event of this export."""
-    with open(zip_path, "rb") as body:
-        lines = []
-        for line in components._lines_in_zip(body):
-            if line:
-                lines.append(line)
-            if len(lines) == sample:
-                break
+    lines = first_lines(zip_path, sample)
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
     records = [record for line in lines for record in components._parse(line)]

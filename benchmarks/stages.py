@@ -11,10 +11,8 @@ event. The best of three passes is printed for each step: the machine is shared.
 """
 
 import argparse
-import gzip
 import queue
 import time
-import zipfile
 from collections import defaultdict
 from typing import Callable, List
 
@@ -23,7 +21,7 @@ from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from airbyte_cdk.sources.types import Record
 from airbyte_cdk.sources.utils.record_helper import stream_data_to_airbyte_message
 
-from benchmarks.exports import PROJECT_ID, SEED, SIZES, START, export
+from benchmarks.exports import PROJECT_ID, SEED, SIZES, START, export, first_lines
 from integration_tests.emulator import AmplitudeEmulator
 from source_amplitude_til.components import ExportTimestampsToRfc3339
 from source_amplitude_til.field_types import MixedTypesAsJsonText
@@ -38,17 +36,6 @@ def best_of_three(step: Callable[[], object], events: int) -> float:
         step()
         passes.append(time.perf_counter() - started)
     return 1e6 * min(passes) / events
-
-
-def sample_lines(path, count: int) -> List[bytes]:
-    lines: List[bytes] = []
-    with zipfile.ZipFile(path) as archive:
-        for name in archive.namelist():
-            if name.endswith(".gz"):
-                lines += gzip.decompress(archive.read(name)).splitlines()
-            if len(lines) >= count:
-                break
-    return lines[:count]
 
 
 def steps(lines: List[bytes]) -> List[tuple]:
@@ -110,7 +97,7 @@ def main() -> None:
     parser.add_argument("--size", choices=list(SIZES), default="4KB-large")
     parser.add_argument("--sample", type=int, default=5000, help="events timed per step")
     args = parser.parse_args()
-    lines = sample_lines(export(args.size).path, args.sample)
+    lines = first_lines(export(args.size).path, args.sample)
     print(f"{args.size}: {len(lines)} events of {sum(map(len, lines)) / len(lines):.0f} B, best of three passes\n")
     print("| by | step | µs per event |\n|---|---|---|")
     for owner, name, step in steps(lines):
