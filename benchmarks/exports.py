@@ -17,7 +17,7 @@ from itertools import islice
 from typing import Callable, Dict, Iterator, List
 
 from integration_tests.emulator import generate_events, write_export_zip
-from source_amplitude_til.components import _lines_in_zip
+from source_amplitude_til.export import _lines_in_zip
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 SEED = 20240101

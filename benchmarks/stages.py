@@ -23,7 +23,7 @@ from airbyte_cdk.sources.utils.record_helper import stream_data_to_airbyte_messa
 
 from benchmarks.exports import PROJECT_ID, SEED, SIZES, START, export, first_lines
 from integration_tests.emulator import AmplitudeEmulator
-from source_amplitude_til.components import ExportTimestampsToRfc3339
+from source_amplitude_til.export import ExportTimestampsToRfc3339
 from source_amplitude_til.field_types import MixedTypesAsJsonText
 from source_amplitude_til.source import SourceAmplitudeTil, load_manifest, with_packaged_components
 

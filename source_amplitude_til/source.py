@@ -15,9 +15,9 @@ from airbyte_cdk.sources.declarative.concurrent_declarative_source import (
 )
 from airbyte_cdk.sources.streams.concurrent.abstract_stream import AbstractStream
 
-from source_amplitude_til.components import checkpoint_completed_hours
+from source_amplitude_til.export import checkpoint_completed_hours
 
-COMPONENTS = "source_amplitude_til.components"
+COMPONENTS = "source_amplitude_til.export"
 # libyaml's loader reads the manifest in 15 ms instead of 140 ms (a run may read it three times);
 # PyYAML's wheels ship it, a build without it falls back to the same loader in Python.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

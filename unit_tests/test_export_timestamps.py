@@ -13,7 +13,7 @@ from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import M
 from airbyte_cdk.sources.types import StreamSlice
 
 from source_amplitude_til.source import load_manifest, with_packaged_components
-from source_amplitude_til.components import ExportTimestampsToRfc3339
+from source_amplitude_til.export import ExportTimestampsToRfc3339
 
 CONFIG = {"api_key": "unit-api-key", "secret_key": "unit-secret-key", "start_date": "2024-01-01",
           "api_base_url": "http://127.0.0.1:9/api"}

@@ -18,7 +18,7 @@ from airbyte_cdk.sources.declarative.decoders.composite_raw_decoder import (
 )
 from airbyte_cdk.sources.declarative.decoders.zipfile_decoder import ZipfileDecoder
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
-from source_amplitude_til.components import SpooledExportDecoder
+from source_amplitude_til.export import SpooledExportDecoder
 
 URL = "http://127.0.0.1:9/api/2/export?start=20240101T00&end=20240101T23"
 
