@@ -22,11 +22,7 @@ import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.decoders.decoder import DECODER_OUTPUT_TYPE, Decoder
 from airbyte_cdk.sources.declarative.transformations import RecordTransformation
-from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
-from airbyte_cdk.sources.streams.concurrent.state_converters.datetime_stream_state_converter import (
-    CustomFormatConcurrentStreamStateConverter,
-)
-from airbyte_cdk.sources.types import Config, Record, StreamSlice, StreamState
+from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 logger = logging.getLogger("airbyte")
@@ -263,43 +259,3 @@ class ExportTimestampsToRfc3339(RecordTransformation):
             f"Events window {dict(window)}: {name} holds {value!r:.100}, which is not a time; it is "
             f"passed through unchanged. Other such values of {name} in this window are not logged."
         )
-
-
-class CompletedHoursStateConverter(CustomFormatConcurrentStreamStateConverter):
-    """Events state = the last hour of the completely read prefix, not its newest event.
-
-    The manifest only exports hours Amplitude has finished loading, so every window the cursor
-    closes was read whole. The CDK's converter still reports the newest event's hour, so hours
-    with no events (Amplitude answers 404) after it are requested again on every sync until a
-    later event shows up; this converter reports the window's end instead. Both values are
-    hours that were read completely, so the state stays compatible with the manifest's.
-    """
-
-    def _get_latest_complete_time(self, slices: List[MutableMapping[str, Any]]) -> Any:
-        if not slices:
-            return super()._get_latest_complete_time(slices)
-        return self.merge_intervals(slices)[0][self.END_KEY]
-
-
-class CompletedHoursCursor(ConcurrentCursor):
-    """The events cursor once its state is the end of the read windows.
-
-    The newest event of a window no longer matters to the state, so records are not parsed
-    for it: that parsing was a quarter of the time the CDK spent per event.
-    """
-
-    def observe(self, record: Record) -> None:
-        return None
-
-
-def checkpoint_completed_hours(cursor: ConcurrentCursor) -> None:
-    """Make the events stream's cursor checkpoint completed hours (see the two classes above).
-
-    The CDK builds the cursor and its converter from the manifest; this changes their class in
-    place, keeping every setting the manifest gave them.
-    """
-    converter = cursor._connector_state_converter
-    if type(cursor) is not ConcurrentCursor or type(converter) is not CustomFormatConcurrentStreamStateConverter:
-        raise TypeError(f"Unexpected events cursor {type(cursor).__name__} / {type(converter).__name__}")
-    converter.__class__ = CompletedHoursStateConverter
-    cursor.__class__ = CompletedHoursCursor

@@ -31,6 +31,7 @@ from airbyte_cdk.utils.datetime_helpers import ab_datetime_now
 
 from source_amplitude_til import annotations
 from source_amplitude_til.annotations import v2_fallback
+from source_amplitude_til.cdk_seams import untested_cdk_warning
 from source_amplitude_til.config import config_problems, read_notes
 from source_amplitude_til.reachability import CHECK_DEADLINE_SECONDS, CHECK_RETRIES, check_url, unreachable
 from source_amplitude_til.source import SourceAmplitudeTil, load_manifest
@@ -129,6 +130,9 @@ def run(args: Optional[List[str]] = None) -> None:
 
 def _run(args: List[str], workdir: str) -> None:
     command = args[0] if args else None
+    cdk_warning = untested_cdk_warning()
+    if cdk_warning:
+        _log(Level.WARN, cdk_warning)
     # The CDK source reads config, catalog and state when it is built, not when launched.
     config_path = AirbyteEntrypoint.extract_config(args)
     catalog_path = AirbyteEntrypoint.extract_catalog(args)

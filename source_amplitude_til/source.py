@@ -15,7 +15,7 @@ from airbyte_cdk.sources.declarative.concurrent_declarative_source import (
 )
 from airbyte_cdk.sources.streams.concurrent.abstract_stream import AbstractStream
 
-from source_amplitude_til.export import checkpoint_completed_hours
+from source_amplitude_til import cdk_seams
 
 COMPONENTS = "source_amplitude_til.export"
 # libyaml's loader reads the manifest in 15 ms instead of 140 ms (a run may read it three times);
@@ -104,21 +104,17 @@ class SourceAmplitudeTil(ConcurrentDeclarativeSource):
         self._packaged_components = packaged_components
         super().__init__(source_config=manifest, config=config, catalog=catalog, state=state)
         if packaged_components:
-            # CDK 7.39.1 builds the queue inside __init__ with no parameter for its size, and
-            # shares it with the message repository, so it cannot be replaced: its stdlib
-            # `maxsize`, read on every put, is set instead. Only worker threads block on a full
-            # queue; the main thread's own puts never do (ConcurrentMessageRepository).
-            self.record_queue.maxsize = self.RECORD_QUEUE_ITEMS
+            cdk_seams.bound_record_queue(self, self.RECORD_QUEUE_ITEMS)
 
     @property
     def record_queue(self) -> Queue:
         """The CDK's queue between its worker threads and the main thread."""
-        return self._concurrent_source._queue
+        return cdk_seams.record_queue(self)
 
     def streams(self, config: Mapping[str, Any]) -> List[AbstractStream]:
         streams = super().streams(config)
         if self._packaged_components:
             for stream in streams:
                 if stream.name == "events":
-                    checkpoint_completed_hours(stream.cursor)
+                    cdk_seams.checkpoint_completed_hours(stream.cursor)
         return streams

@@ -5,7 +5,7 @@ from pathlib import Path
 import yaml
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
 
-from source_amplitude_til.source import SourceAmplitudeTil, load_manifest, with_packaged_components
+from source_amplitude_til.source import load_manifest, with_packaged_components
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "manifest.yaml"
@@ -71,10 +71,3 @@ def test_the_package_swaps_only_the_events_chart_dashboard_cohort_file_and_taxon
         handler.pop("type"), handler.pop("class_name", None)
     assert swapped == original
 
-
-def test_the_package_bounds_the_cdk_record_queue_and_the_builder_path_keeps_the_cdks():
-    packaged = SourceAmplitudeTil(config=CONFIG)
-    assert packaged.record_queue.maxsize == SourceAmplitudeTil.RECORD_QUEUE_ITEMS < 10_000
-    # the queue bounded is the one the CDK's workers and message repository really use
-    assert packaged.record_queue is packaged._constructor.get_message_repository()._queue
-    assert SourceAmplitudeTil(config=CONFIG, packaged_components=False).record_queue.maxsize == 10_000
