@@ -1,5 +1,6 @@
 """Dashboard errors whose body is not JSON, quoted like the JSON ones."""
 
+import copy
 from dataclasses import dataclass
 from typing import Optional, Union
 
@@ -16,7 +17,8 @@ class QuotingErrorHandler(DefaultErrorHandler):
 
     Amplitude's Dashboard API answers most 400s with a JSON `error`, which the manifest's
     message template quotes; a body that is not JSON reaches that template as `{}`, so the CDK
-    would say only "Bad request". Here the same template gets the body's text instead.
+    would say only "Bad request". Here the manifest's filters interpret the same response once
+    more, with its text as the body the template quotes (the template accepts a plain string).
     """
 
     def interpret_response(
@@ -30,9 +32,14 @@ class QuotingErrorHandler(DefaultErrorHandler):
             return resolution
         except requests.exceptions.JSONDecodeError:
             text = response_or_exception.text.strip()[:MAX_QUOTED]
-        for response_filter in self.response_filters or []:
-            if response_or_exception.status_code in response_filter.http_codes and text:
-                message = response_filter.error_message.eval(self.config, response=text)
-                if message:
-                    return ErrorResolution(resolution.response_action, resolution.failure_type, message)
-        return resolution
+        if not text:
+            return resolution
+        return super().interpret_response(_with_text_as_json(response_or_exception, text))
+
+
+def _with_text_as_json(response: requests.Response, text: str) -> requests.Response:
+    """A copy of `response` whose `json()` is `text`: the CDK's filters render their message
+    from what `json()` returns (with the response's headers and URL, as for any response)."""
+    quoted = copy.copy(response)
+    quoted.json = lambda **kwargs: text
+    return quoted
