@@ -10,7 +10,7 @@ from typing import Any, Mapping, Optional
 
 import requests
 
-from source_amplitude_til.reachability import stream_url
+from source_amplitude_til.resolved import stream_url
 
 STREAM = "annotations"
 V2_SETTING = "annotations_api_version"
@@ -18,11 +18,11 @@ V2_SETTING = "annotations_api_version"
 PROBE_TIMEOUT_SECONDS = (10, 60)
 
 
-def v2_fallback(manifest: Mapping[str, Any], config: Mapping[str, Any]) -> Optional[str]:
-    """A WARN line if this project must read `/2/annotations`, else None."""
+def v2_fallback(resolved: Mapping[str, Any], config: Mapping[str, Any]) -> Optional[str]:
+    """A WARN line if this project must read `/2/annotations`, else None (`resolved`: resolved.py)."""
     if config.get(V2_SETTING):
         return None
-    url = stream_url(manifest, config, STREAM, partition={"version": "3"})
+    url = stream_url(resolved, config, STREAM, partition={"version": "3"})
     try:
         answer = requests.get(url, auth=(config["api_key"], config["secret_key"]), timeout=PROBE_TIMEOUT_SECONDS)
     except requests.exceptions.RequestException:

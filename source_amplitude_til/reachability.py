@@ -13,9 +13,9 @@ import ssl
 from typing import Any, Iterator, Mapping, Optional
 
 import requests
-from airbyte_cdk.sources.declarative.interpolation.interpolated_string import InterpolatedString
-from airbyte_cdk.sources.types import StreamSlice
 from urllib3.exceptions import NameResolutionError
+
+from source_amplitude_til.resolved import stream_url
 
 CONNECT_TIMEOUT_SECONDS = 10
 READ_TIMEOUT_SECONDS = 20
@@ -32,18 +32,9 @@ _NETWORK_ADVICE = (
 )
 
 
-def stream_url(manifest: Mapping[str, Any], config: Mapping[str, Any], stream_name: str,
-               partition: Optional[Mapping[str, Any]] = None) -> str:
-    """The URL a stream of the manifest requests for `partition`, from the manifest's own template."""
-    parameters = manifest["definitions"]["streams"][stream_name]["$parameters"]
-    template = manifest["definitions"]["requester"]["url"]
-    stream_slice = StreamSlice(partition=dict(partition or {}), cursor_slice={})
-    return InterpolatedString.create(template, parameters=parameters).eval(config, stream_slice=stream_slice)
-
-
-def check_url(manifest: Mapping[str, Any], config: Mapping[str, Any]) -> str:
-    """The URL the manifest's check stream requests."""
-    return stream_url(manifest, config, manifest["check"]["stream_names"][0])
+def check_url(resolved: Mapping[str, Any], config: Mapping[str, Any]) -> str:
+    """The URL the check stream of a resolved manifest (see resolved.py) requests."""
+    return stream_url(resolved, config, resolved["check"]["stream_names"][0])
 
 
 def _causes(error: BaseException) -> Iterator[BaseException]:

@@ -34,7 +34,8 @@ from source_amplitude_til.annotations import v2_fallback
 from source_amplitude_til.cdk_seams import untested_cdk_warning
 from source_amplitude_til.config import config_problems, read_notes
 from source_amplitude_til.reachability import CHECK_DEADLINE_SECONDS, CHECK_RETRIES, check_url, unreachable
-from source_amplitude_til.source import SourceAmplitudeTil, load_manifest
+from source_amplitude_til.resolved import resolved_manifest
+from source_amplitude_til.source import SourceAmplitudeTil
 from source_amplitude_til.state import Migration, migrate_state
 
 
@@ -109,7 +110,7 @@ def _log(level: Level, message: str) -> None:
 
 def _migrated_inputs(args: List[str], workdir: str, state_path: str, catalog_path: Optional[str]) -> Migration:
     """Rewrite `args` to read the migrated state, and a catalog without the streams it stops."""
-    migration = migrate_state(json.loads(Path(state_path).read_text() or "null"), load_manifest())
+    migration = migrate_state(json.loads(Path(state_path).read_text() or "null"), resolved_manifest())
     migrated_state = Path(workdir) / "state.json"
     migrated_state.write_text(json.dumps(migration.messages))
     args[args.index(state_path)] = str(migrated_state)
@@ -161,11 +162,12 @@ def _run(args: List[str], workdir: str) -> None:
 
     if command == "check" and config is not None:
         deadline = _check_deadline()
-        problem = unreachable(check_url(load_manifest(), config))
+        source = SourceAmplitudeTil(config=config, dashboard_retries=CHECK_RETRIES)
+        problem = unreachable(check_url(source.resolved_manifest, config))
         if problem:
             _connection_failed(problem)
         else:
-            launch(SourceAmplitudeTil(config=config, dashboard_retries=CHECK_RETRIES), args)
+            launch(source, args)
         deadline.cancel()
         return
 
@@ -173,7 +175,7 @@ def _run(args: List[str], workdir: str) -> None:
         streams = [configured.stream.name for configured in catalog.streams]
         for note in read_notes(config, streams):
             _log(Level.INFO, note)
-        fallback = v2_fallback(load_manifest(), config) if annotations.STREAM in streams else None
+        fallback = v2_fallback(resolved_manifest(), config) if annotations.STREAM in streams else None
         if fallback:
             _log(Level.WARN, fallback)
             config = {**config, annotations.V2_SETTING: "2"}

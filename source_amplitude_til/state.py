@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Mapping, Optional
 
-from airbyte_cdk.sources.declarative.parsers.manifest_reference_resolver import ManifestReferenceResolver
-
 EVENTS = "events"
 # The very first Python connector kept its events state under this key.
 OLD_EVENTS_KEY = "event_time"
@@ -50,9 +48,8 @@ class Cursor:
         return True
 
 
-def cursors(manifest: Mapping[str, Any]) -> Dict[str, Cursor]:
-    """Stream name -> its cursor, from the manifest's incremental streams."""
-    resolved = ManifestReferenceResolver().preprocess_manifest(dict(manifest))
+def cursors(resolved: Mapping[str, Any]) -> Dict[str, Cursor]:
+    """Stream name -> its cursor, from the incremental streams of a resolved manifest (resolved.py)."""
     found = {}
     for stream in resolved["streams"]:
         cursor = stream.get("incremental_sync")
@@ -134,9 +131,9 @@ def _chart_state(stream: str, cursor: Cursor, state: Mapping[str, Any], migratio
     return dict(state)
 
 
-def migrate_state(state: Any, manifest: Mapping[str, Any]) -> Migration:
+def migrate_state(state: Any, resolved: Mapping[str, Any]) -> Migration:
     """The state to run with: this connector's own states as they are, others made safe."""
-    known = cursors(manifest)
+    known = cursors(resolved)
     migration = Migration()
     for message in per_stream_messages(state):
         stream = message.get("stream") if isinstance(message, dict) else None

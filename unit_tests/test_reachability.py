@@ -12,7 +12,7 @@ from urllib3.exceptions import MaxRetryError, NameResolutionError
 from urllib3.connection import HTTPSConnection
 
 from source_amplitude_til.reachability import check_url, network_problem
-from source_amplitude_til.source import load_manifest
+from source_amplitude_til.resolved import resolved_manifest
 
 
 def as_requests_raises(cause: Exception) -> requests.exceptions.ConnectionError:
@@ -35,9 +35,9 @@ def test_a_refused_connection_is_named_refused_not_dns():
 
 
 def test_the_check_url_is_the_check_streams_url_for_region_and_base_url():
-    manifest = load_manifest()
-    stream = manifest["check"]["stream_names"][0]
-    path = manifest["definitions"]["streams"][stream]["$parameters"]["api_path"]
+    manifest = resolved_manifest()
+    (stream,) = [s for s in manifest["streams"] if s["name"] == manifest["check"]["stream_names"][0]]
+    path = stream["$parameters"]["api_path"]
     assert check_url(manifest, {"data_region": "EU Residency Server"}) == f"https://analytics.eu.amplitude.com/api{path}"
     assert check_url(manifest, {}) == f"https://amplitude.com/api{path}"
     assert check_url(manifest, {"api_base_url": "http://127.0.0.1:9/api/"}) == f"http://127.0.0.1:9/api{path}"
