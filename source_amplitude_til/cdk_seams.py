@@ -35,6 +35,19 @@ TESTED_CDK, and each seam has a test that fails when the seam stops doing its jo
    and integration_tests/test_cdk_seams.py::test_the_events_state_is_the_end_of_the_read_windows_not_the_newest_event
    catch.
 
+3. An export found unreadable is downloaded again (`send_again`).
+   Touches: `response.request`, the prepared request the CDK sent (its authenticator's
+   header included), and `response.connection`, the transport adapter of the CDK's session
+   (its connection pool and the manifest's TCP keepalive).
+   Why no public extension point: the CDK retries a request only before its body is read (its
+   error handler sees the status and headers); the export is streamed, and a body cut short or
+   corrupt shows up in the decoder, after the CDK's retries, and a decoder gets the response,
+   not the requester or its session.
+   On an upgrade: a request that no longer carries its authentication gets HTTP 401, which the
+   decoder reports ("Downloading the export for window ... again got HTTP 401"); a response
+   without its adapter raises; both fail
+   integration_tests/test_faults.py::test_unreadable_export_is_downloaded_again_and_delivered_exactly_once.
+
 The version check itself: unit_tests/test_cdk_seams.py (inside the range no line, outside it
 exactly one WARN naming this module).
 """
@@ -44,6 +57,7 @@ from importlib import metadata
 from queue import Queue
 from typing import Any, List, MutableMapping, Optional, Tuple
 
+import requests
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
 from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
 from airbyte_cdk.sources.streams.concurrent.state_converters.datetime_stream_state_converter import (
@@ -77,7 +91,7 @@ def untested_cdk_warning() -> Optional[str]:
     return (
         f"airbyte-cdk {version or '(version unknown)'} is installed, but {__name__} was tested with "
         f"airbyte-cdk {TESTED_CDK}: the CDK internals it relies on (record queue bound, events "
-        "cursor state) may have changed; see its docstring for what to check."
+        "cursor state, export download) may have changed; see its docstring for what to check."
     )
 
 
@@ -139,3 +153,20 @@ def checkpoint_completed_hours(cursor: ConcurrentCursor) -> None:
         raise TypeError(f"Unexpected events cursor {type(cursor).__name__} / {type(converter).__name__}")
     converter.__class__ = CompletedHoursStateConverter
     cursor.__class__ = CompletedHoursCursor
+
+
+# ---------------------------------------------------------------- 3. an export downloaded again
+
+
+def send_again(response: requests.Response, timeout: Tuple[float, float]) -> requests.Response:
+    """The request that got `response`, sent again over the CDK's own connections, streamed.
+
+    Proxy and CA settings come from the environment, as the CDK's HttpClient merges them.
+    """
+    request = response.request
+    session = requests.Session()
+    # The CDK's adapter, mounted for this URL only; the session is left open, as closing it
+    # would close the CDK's adapter (the CDK's session owns it).
+    session.mount(request.url, response.connection)
+    settings = session.merge_environment_settings(request.url, {}, True, None, None)
+    return session.send(request, timeout=timeout, **settings)

@@ -25,6 +25,8 @@ from airbyte_cdk.sources.declarative.transformations import RecordTransformation
 from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_amplitude_til.cdk_seams import send_again
+
 logger = logging.getLogger("airbyte")
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -138,7 +140,7 @@ def _spool(response: requests.Response, spool: BinaryIO) -> int:
 
 def _download_again(response: requests.Response, window: str) -> requests.Response:
     try:
-        fresh = requests.Session().send(response.request, stream=True, timeout=(30, 300))
+        fresh = send_again(response, timeout=(30, 300))
     except requests.exceptions.RequestException as error:
         raise _UnreadableExport(f"downloading it again failed: {error.__class__.__name__}") from error
     if fresh.status_code != 200:
