@@ -8,13 +8,17 @@ to do. Anything that answers HTTP goes on to the CDK's check (with fewer retries
 messages cover keys and regions; a deadline answers for it if it still takes too long.
 """
 
+import os
 import socket
 import ssl
+import threading
+import time
 from typing import Any, Iterator, Mapping, Optional
 
 import requests
 from urllib3.exceptions import NameResolutionError
 
+from source_amplitude_til.messages import connection_failed
 from source_amplitude_til.resolved import stream_url
 
 CONNECT_TIMEOUT_SECONDS = 10
@@ -81,3 +85,24 @@ def unreachable(url: str) -> Optional[str]:
     except requests.exceptions.RequestException as error:
         return f"Amplitude could not be reached. {network_problem(error, host)}"
     return None
+
+
+def check_deadline(started: float) -> threading.Timer:
+    """Answer FAILED and stop the process if the check is still running CHECK_DEADLINE_SECONDS
+    after `started` (time.monotonic()): a DNS lookup has no timeout of its own, and the CDK's
+    check retries. Cancel the timer once the check has answered."""
+
+    def give_up() -> None:
+        connection_failed(
+            f"The check got no usable answer from Amplitude within {CHECK_DEADLINE_SECONDS} s: a DNS lookup, "
+            "the connection or Amplitude itself stalled, or Amplitude kept failing (see the log above). "
+            "Check the network and api_base_url, then try again in a few minutes."
+        )
+        # The main thread may be blocked in a lookup or a retry's sleep, so nothing short of
+        # ending the process stops it; the answer above is already written.
+        os._exit(0)
+
+    timer = threading.Timer(max(0.0, CHECK_DEADLINE_SECONDS - (time.monotonic() - started)), give_up)
+    timer.daemon = True
+    timer.start()
+    return timer
