@@ -58,7 +58,7 @@ def peak_records_waiting(emulator, monkeypatch) -> int:
             emitted += 1
             peak = max(peak, produced.count - emitted)
             if emitted % 20 == 0:
-                time.sleep(0.002)
+                time.sleep(0.005)
     assert emitted == produced.count == len(emulator.events) > 10 * BOUND
     return peak
 

@@ -50,6 +50,12 @@ TESTED_CDK, and each seam has a test that fails when the seam stops doing its jo
 
 The version check itself: unit_tests/test_cdk_seams.py (inside the range no line, outside it
 exactly one WARN naming this module).
+
+Not seams, used directly elsewhere as the CDK's public API: the component base classes
+(Decoder, RecordTransformation, RecordFilter, DefaultErrorHandler with its ErrorResolution),
+ConcurrentDeclarativeSource's constructor, `streams()`, `stream.cursor` and
+`resolved_manifest`, HttpRequester's `get_url` (resolved.py), and AirbyteEntrypoint's
+`extract_*` and `launch` (run.py).
 """
 
 import re

@@ -1,4 +1,5 @@
-"""The CDK seams module: start-up version check, and the events cursor's completed-hours state."""
+"""The CLI says, in one WARN line, when the installed airbyte-cdk is not one cdk_seams was tested with
+(the seams' own tests: integration_tests/test_cdk_seams.py)."""
 
 import json
 
