@@ -24,7 +24,7 @@ from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from benchmarks.exports import PROJECT_ID, SEED, SIZES, START, export, first_lines
 from benchmarks.run import CATALOG
 from integration_tests.emulator import AmplitudeEmulator
-from source_amplitude_til import export
+from source_amplitude_til import export as export_components
 from source_amplitude_til.source import SourceAmplitudeTil
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -39,7 +39,7 @@ def bytes_per_event(zip_path: Path, sample: int = 2000) -> float:
     lines = first_lines(zip_path, sample)
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
-    records = [record for line in lines for record in export._parse(line)]
+    records = [record for line in lines for record in export_components._parse(line)]
     held = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     return held / len(records)
@@ -106,7 +106,7 @@ def main() -> None:
     print(f"one parsed event holds {per_event / 1024:.1f} KiB of Python objects")
     print(f"record queue: bound {queue.maxsize} items, peak {peak_queue} items = {peak_queue * per_event / 2**20:.0f} MB"
           f" (bound x event = {queue.maxsize * per_event / 2**20:.0f} MB)")
-    print(f"spool in RAM per worker: at most {export.SpooledExportDecoder.spool_max_memory_bytes / 2**20:.0f} MiB")
+    print(f"spool in RAM per worker: at most {export_components.SpooledExportDecoder.spool_max_memory_bytes / 2**20:.0f} MiB")
 
 
 if __name__ == "__main__":
