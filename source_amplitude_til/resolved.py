@@ -20,7 +20,7 @@ from source_amplitude_til.source import load_manifest
 def resolved_manifest() -> Mapping[str, Any]:
     """The shipped manifest, references resolved and parameters propagated into each component.
 
-    It costs a source build (about 70 ms; the CDK has no public way to resolve a manifest
+    It costs a source build (about 0.1 s; the CDK has no public way to resolve a manifest
     without building the source), so a run builds it once. Read it, never change it.
     """
     return ConcurrentDeclarativeSource(source_config=load_manifest()).resolved_manifest
