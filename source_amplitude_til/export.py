@@ -1,4 +1,4 @@
-"""The events export's Python components the package swaps into `manifest.yaml` (see packaged.py).
+"""The events export's Python components the package swaps into `manifest.yaml` (packaged.py, source.py).
 
 Each one emits exactly the records of the manifest component it replaces; it only does the
 work in less memory or less time. None keeps per-read state on `self`: the CDK shares
