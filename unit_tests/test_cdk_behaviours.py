@@ -10,6 +10,7 @@ import json
 import requests
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
+from airbyte_cdk.sources.declarative.interpolation.jinja import JinjaInterpolation
 from airbyte_cdk.sources.declarative.models import declarative_component_schema as models
 from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
@@ -34,10 +35,9 @@ def build(definition: dict):
     return ModelToComponentFactory().create_component(getattr(models, definition["type"]), definition, CONFIG)
 
 
-def a_response(body) -> requests.Response:
+def a_response(content: bytes, status: int = 200) -> requests.Response:
     response = requests.Response()
-    response.status_code = 200
-    response._content = json.dumps(body).encode()
+    response.status_code, response._content = status, content
     return response
 
 
@@ -49,19 +49,24 @@ class CountingRecord(dict):
         super().update(*args, **kwargs)
 
 
-def test_the_field_rewrite_condition_renders_once_per_record_and_its_field_is_never_written():
+def test_the_field_rewrite_condition_renders_once_per_record_and_its_field_is_never_written(monkeypatch):
     (rewrite,) = [build(step) for step in resolved_stream("events")["transformations"]]
+    renders = []
+    render = JinjaInterpolation._eval
+    monkeypatch.setattr(JinjaInterpolation, "_eval", lambda self, s, context: renders.append(s) or render(self, s, context))
     for _ in range(3):
         record = CountingRecord(uuid="a", event_time="2024-01-01 05:00:00", paying=True)
         rewrite.transform(record, config=CONFIG)
         assert record == {"uuid": "a", "event_time": "2024-01-01T05:00:00.000000+00:00", "paying": "true"}
         assert record.updates == 2  # one rewritten time, one rewritten mixed-type field
+    # the condition once per record; the plain-string value once, then never again
+    assert renders.count("never written") == 1 and len(renders) == 3 + 1
 
 
 def test_the_chart_expander_makes_each_day_a_value_record_carrying_the_whole_chart():
     extractor = build(resolved_stream("active_users")["retriever"]["record_selector"]["extractor"])
     chart = {"xValues": ["2024-01-01", "2024-01-02"], "series": [[7, 5]], "seriesLabels": [0]}
-    assert list(extractor.extract_records(a_response({"data": chart}))) == [
+    assert list(extractor.extract_records(a_response(json.dumps({"data": chart}).encode()))) == [
         {"value": "2024-01-01", "original_record": chart}, {"value": "2024-01-02", "original_record": chart}]
 
 
@@ -123,8 +128,6 @@ def test_a_cohort_download_is_requested_with_the_ids_of_its_creation_answer_in_t
 def test_a_dashboard_400_whose_body_is_not_json_reaches_the_message_as_an_empty_object():
     """The manifest's message renders nothing for `{}`, so the CDK's own message stands."""
     handler = build(resolved_stream("events_list")["retriever"]["requester"]["error_handler"])
-    response = requests.Response()
-    response.status_code, response._content = 400, b"Bad Request: malformed segment definition"
-    resolution = handler.interpret_response(response)
+    resolution = handler.interpret_response(a_response(b"Bad Request: malformed segment definition", status=400))
     assert resolution.failure_type.value == "config_error"
     assert "Amplitude rejected" not in (resolution.error_message or "")
