@@ -3,9 +3,8 @@
     .venv/bin/python -m benchmarks.stages [--size 4KB-large] [--sample 5000]
 
 Takes the first events of a cached export and times, on all of them, each step an event goes
-through from its JSON line to its RECORD line: the package's own (parse, timestamp rewrite,
-mixed-type rewrite) and the CDK's (record object, queue hand-off, message, record count,
-serialisation). Then reads the whole export through the events stream's partitions on this
+through from its JSON line to its RECORD line: the package's own (parse, field rewrite) and the
+CDK's (record object, queue hand-off, message, record count, serialisation). Then reads the whole export through the events stream's partitions on this
 one thread, as the CDK's worker would but without the worker, for the pipeline's total per
 event. The best of three passes is printed for each step: the machine is shared.
 """
@@ -23,9 +22,9 @@ from airbyte_cdk.sources.utils.record_helper import stream_data_to_airbyte_messa
 
 from benchmarks.exports import PROJECT_ID, SEED, SIZES, START, export, first_lines
 from integration_tests.emulator import AmplitudeEmulator
-from source_amplitude_til.export import ExportTimestampsToRfc3339
-from source_amplitude_til.field_types import MixedTypesAsJsonText
-from source_amplitude_til.source import SourceAmplitudeTil, load_manifest, with_packaged_components
+from source_amplitude_til.field_types import FieldRewrite
+from source_amplitude_til.packaged import definition
+from source_amplitude_til.source import SourceAmplitudeTil, load_manifest
 
 
 def best_of_three(step: Callable[[], object], events: int) -> float:
@@ -39,16 +38,13 @@ def best_of_three(step: Callable[[], object], events: int) -> float:
 
 
 def steps(lines: List[bytes]) -> List[tuple]:
-    manifest = with_packaged_components(load_manifest())
-    timestamps_spec, mixed_spec = manifest["definitions"]["streams"]["events"]["transformations"]
-    timestamps = ExportTimestampsToRfc3339(
-        parameters={}, fields=timestamps_spec["fields"], pattern=timestamps_spec["pattern"],
-        replacement=timestamps_spec["replacement"])
-    mixed = MixedTypesAsJsonText(parameters={}, fields=mixed_spec["fields"])
+    manifest = load_manifest()
+    # The rule's settings and the events stream's field lists, merged as the CDK merges `$parameters`.
+    rewrite = FieldRewrite(parameters={**definition(manifest, "#/definitions/streams/events")["$parameters"],
+                                       **definition(manifest, "#/definitions/field_rewrite")["$parameters"]})
     events = [orjson.loads(line) for line in lines]
     for event in events:
-        timestamps.transform(event)
-        mixed.transform(event)
+        rewrite.transform(event)
     records = [Record(data=event, stream_name="events", associated_slice={"start_time": "20240101T00"}) for event in events]
     messages = [stream_data_to_airbyte_message("events", record.data) for record in records]
     handoff: queue.Queue = queue.Queue(maxsize=SourceAmplitudeTil.RECORD_QUEUE_ITEMS)
@@ -61,8 +57,7 @@ def steps(lines: List[bytes]) -> List[tuple]:
     counts: defaultdict = defaultdict(float)
     return [
         ("package", "parse the JSON line (orjson)", lambda: [orjson.loads(line) for line in lines]),
-        ("package", "rewrite 7 timestamps", lambda: [timestamps.transform(dict(event)) for event in events]),
-        ("package", "rewrite mixed-type fields", lambda: [mixed.transform(event) for event in events]),
+        ("package", "rewrite 7 timestamps and 3 mixed-type fields", lambda: [rewrite.transform(dict(event)) for event in events]),
         ("CDK", "Record object", lambda: [Record(data=e, stream_name="events", associated_slice=None) for e in events]),
         ("CDK", "queue put + get (no contention)", hand_over),
         ("CDK", "record to AirbyteMessage", lambda: [stream_data_to_airbyte_message("events", r.data) for r in records]),

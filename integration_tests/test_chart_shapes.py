@@ -18,7 +18,8 @@ from integration_tests.emulator import AmplitudeEmulator
 from source_amplitude_til.source import SourceAmplitudeTil
 
 DAYS = ["2024-01-01", "2024-01-02", "2024-01-03"]
-PATHS = {"active_users": "/2/users", "average_session_length": "/2/sessions/average"}
+PATHS = {"active_users": "/2/users", "average_session_length": "/2/sessions/average",
+         "event_segmentation": "/2/events/segmentation"}
 
 
 def chart(**data):
@@ -31,18 +32,24 @@ def emulator():
         yield emu
 
 
-def sync(emulator, stream, body, packaged_components, status=200):
+def sync(emulator, stream, body, packaged_components, status=200, **settings):
+    """A read of `stream` with every answer `body`; for event_segmentation, {metric: its body}."""
     emulator.faults.clear()
-    emulator.add_fault(PATHS[stream], status=status, body=body, times=None)
-    config = emulator.config()
+    if stream == "event_segmentation":
+        for metric, answer in body.items():
+            emulator.add_fault(PATHS[stream], status=status, body=answer, times=None,
+                               when=lambda query, metric=metric: query["m"] == metric)
+    else:
+        emulator.add_fault(PATHS[stream], status=status, body=body, times=None)
+    config = emulator.config(**settings)
     catalog = CatalogBuilder().with_stream(stream, SyncMode.full_refresh).build()
     source = SourceAmplitudeTil(config=config, catalog=catalog, packaged_components=packaged_components)
     return read(source, config, catalog, expecting_exception=status != 200)
 
 
-def records(emulator, stream, body):
+def records(emulator, stream, body, **settings):
     """The records of both paths, which must be identical."""
-    outputs = [sync(emulator, stream, body, packaged) for packaged in (False, True)]
+    outputs = [sync(emulator, stream, body, packaged, **settings) for packaged in (False, True)]
     for output in outputs:
         assert not output.errors, output.errors
     builder, package = ([r.record.data for r in output.records] for output in outputs)
@@ -100,6 +107,17 @@ def test_session_length_object_cells_and_a_short_series(emulator):
     body = chart(series=[[{"setId": "", "value": 61.5}, 0]], seriesCollapsed=[[0]], seriesLabels=[0])
     assert records(emulator, "average_session_length", body) == [
         {"date": "2024-01-01", "length": 61.5}, {"date": "2024-01-02", "length": 0}]
+
+
+def test_a_segmentation_cell_that_is_not_a_number_is_null_on_both_paths(emulator):
+    """Cells are numbers or {"setId", "value"} objects (amplitude-api.md); a text or a boolean is
+    no count, as in the other charts: null, which leaves totals and uniques out of the record.
+    Ungrouped, the day keeps its record."""
+    day = DAYS[-1]
+    body = {"totals": {"data": {"xValues": [day], "seriesLabels": [0], "series": [["12"]]}},
+            "uniques": {"data": {"xValues": DAYS[-2:], "seriesLabels": [0], "series": [[1, True]]}}}
+    assert records(emulator, "event_segmentation", body, segmentation_group_by="", start_date=day,
+                   end_date="2024-01-04") == [{"date": day, "event_type": "[Amplitude] Page Viewed", "group": "0"}]
 
 
 def test_the_package_logs_the_days_without_a_value(emulator, caplog):

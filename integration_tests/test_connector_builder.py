@@ -24,7 +24,8 @@ import pytest
 import yaml
 
 from integration_tests.emulator import PAGE_PATH, PAGE_VIEWED, AmplitudeEmulator
-from source_amplitude_til.source import load_manifest, with_packaged_components
+from source_amplitude_til.packaged import with_packaged_components
+from source_amplitude_til.source import load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 STREAMS = ["events", "active_users", "average_session_length", "annotations", "cohorts", "events_list",
@@ -174,8 +175,9 @@ def test_read_each_stream(tmp_path, emulator, manifest, stream):
 
 
 def test_custom_components_are_refused(tmp_path, emulator):
-    """The package's own manifest (with its two `class_name` components) is refused by the Builder
-    path, although both classes are importable here: untrusted custom code never runs."""
+    """The package's own manifest (its six swapped definitions name Python classes by `class_name`)
+    is refused by the Builder path, although every class is importable here: untrusted custom code
+    never runs."""
     packaged = with_packaged_components(load_manifest())
     assert "class_name" in json.dumps(packaged)
     emulator.reset_log()

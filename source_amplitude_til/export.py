@@ -1,4 +1,4 @@
-"""The events export's Python components the package swaps into `manifest.yaml` (see source.py).
+"""The events export's Python components the package swaps into `manifest.yaml` (packaged.py, source.py).
 
 Each one emits exactly the records of the manifest component it replaces; it only does the
 work in less memory or less time. None keeps per-read state on `self`: the CDK shares
@@ -7,22 +7,18 @@ components across its worker threads.
 
 import json
 import logging
-import re
 import tempfile
-import threading
 import time
 import zipfile
 import zlib
-from dataclasses import InitVar, dataclass, field
-from typing import Any, BinaryIO, Iterator, List, Mapping, MutableMapping, Optional, Set
+from dataclasses import InitVar, dataclass
+from typing import Any, BinaryIO, Iterator, Mapping, MutableMapping
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
 import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.decoders.decoder import DECODER_OUTPUT_TYPE, Decoder
-from airbyte_cdk.sources.declarative.transformations import RecordTransformation
-from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_amplitude_til.cdk_seams import send_again
@@ -206,58 +202,3 @@ def _parse(line: bytes) -> Iterator[MutableMapping[str, Any]]:
             logger.warning(f"Skipped a line of an events export that is not JSON ({error}): {line[:200]!r}")
 
 
-@dataclass
-class ExportTimestampsToRfc3339(RecordTransformation):
-    """Rewrites export timestamps as RFC3339 with microseconds, as the manifest's template does.
-
-    Amplitude writes '2024-01-01 05:00:00.000000' (UTC, no zone); some projects hold a date only
-    or an ISO time without fraction or zone. `pattern`, `replacement` and `fields` come from the
-    manifest's `export_timestamps`, so both paths apply one rule and emit identical records.
-    Null passes silently; any other value that is not a time passes through unchanged with one
-    WARN per field per window. The warned (window, field) pairs are the only state kept on
-    `self`: the CDK shares this component across worker threads, so a lock guards it.
-    """
-
-    parameters: InitVar[Mapping[str, Any]]
-    fields: List[str] = field(default_factory=list)
-    pattern: str = ""
-    replacement: str = ""
-
-    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        self._match = re.compile(self.pattern).match
-        # The manifest's `\g<n>` replacement as a format string: re.sub would parse and expand
-        # it again for every value, a sixth of the package's time on small events.
-        escaped = self.replacement.replace("{", "{{").replace("}", "}}")
-        self._format = re.sub(r"\\g<([0-9]+)>", r"{\1}", escaped).format
-        self._warned: Set[tuple] = set()
-        self._lock = threading.Lock()
-
-    def transform(
-        self,
-        record: MutableMapping[str, Any],
-        config: Optional[Config] = None,
-        stream_state: Optional[StreamState] = None,
-        stream_slice: Optional[StreamSlice] = None,
-    ) -> None:
-        for name in self.fields:
-            value = record.get(name)
-            if value is None:
-                continue
-            if isinstance(value, str):
-                text = f"{value} 00:00:00" if len(value) == 10 else value
-                matched = self._match(text)
-                if matched:
-                    record[name] = self._format(matched[0], *matched.groups(""))[:26] + "+00:00"
-                    continue
-            self._warn_once(name, value, stream_slice)
-
-    def _warn_once(self, name: str, value: Any, stream_slice: Optional[StreamSlice]) -> None:
-        window = tuple(sorted((stream_slice or {}).items()))
-        with self._lock:
-            if (window, name) in self._warned:
-                return
-            self._warned.add((window, name))
-        logger.warning(
-            f"Events window {dict(window)}: {name} holds {value!r:.100}, which is not a time; it is "
-            f"passed through unchanged. Other such values of {name} in this window are not logged."
-        )

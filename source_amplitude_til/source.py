@@ -4,7 +4,6 @@ Records are identical to the manifest's; the swaps bound memory, save time, and 
 state move past trailing hours without events.
 """
 
-import copy
 from importlib import resources
 from queue import Queue
 from typing import Any, List, Mapping, Optional
@@ -16,8 +15,8 @@ from airbyte_cdk.sources.declarative.concurrent_declarative_source import (
 from airbyte_cdk.sources.streams.concurrent.abstract_stream import AbstractStream
 
 from source_amplitude_til import cdk_seams
+from source_amplitude_til.packaged import with_dashboard_retries, with_packaged_components
 
-COMPONENTS = "source_amplitude_til.export"
 # libyaml's loader reads the manifest in 15 ms instead of 140 ms (a run may read it three times);
 # PyYAML's wheels ship it, a build without it falls back to the same loader in Python.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -27,51 +26,6 @@ def load_manifest() -> dict:
     """The manifest shipped inside the package: the same file users import into the Builder."""
     text = resources.files("source_amplitude_til").joinpath("manifest.yaml").read_text("utf-8")
     return yaml.load(text, Loader=_YAML_LOADER)
-
-
-def with_packaged_components(manifest: Mapping[str, Any]) -> dict:
-    """Swap in the bounded-memory export decoder, template-free events transformations, a
-    chart filter that logs the days it drops, a Dashboard error handler that quotes bodies that
-    are not JSON, a cohort file decoder that also reads JSON bodies, and log the taxonomy
-    streams' ignored 403/404 at WARN level.
-
-    Each emits exactly the records the manifest's own component emits (a cohort's JSON body,
-    which the manifest cannot read, aside); the timestamp rule (fields, pattern, replacement),
-    field lists, the chart condition and the taxonomy filters stay in the manifest.
-    """
-    swapped = copy.deepcopy(dict(manifest))
-    events = swapped["definitions"]["streams"]["events"]
-    events["retriever"]["decoder"] = {
-        "type": "CustomDecoder",
-        "class_name": f"{COMPONENTS}.SpooledExportDecoder",
-    }
-    rule = swapped["definitions"]["export_timestamps"]
-    (rewrite,) = events["transformations"]
-    events["transformations"] = [
-        {
-            "type": "CustomTransformation",
-            "class_name": f"{COMPONENTS}.ExportTimestampsToRfc3339",
-            "fields": rule["time_fields"],
-            "pattern": rule["time_pattern"],
-            "replacement": rule["time_replacement"],
-        },
-        {
-            "type": "CustomTransformation",
-            "class_name": "source_amplitude_til.field_types.MixedTypesAsJsonText",
-            "fields": rewrite["$parameters"]["mixed_type_fields"],
-        },
-    ]
-    dashboard_errors = swapped["definitions"]["error_handlers"]["dashboard"]
-    dashboard_errors.update(type="CustomErrorHandler", class_name="source_amplitude_til.dashboard.QuotingErrorHandler")
-    chart_filter = swapped["definitions"]["chart_retriever"]["record_selector"]["record_filter"]
-    chart_filter.update(type="CustomRecordFilter", class_name="source_amplitude_til.charts.LoggedChartDayFilter")
-    cohort_members = swapped["definitions"]["streams"]["cohort_members"]["retriever"]
-    cohort_members["download_decoder"] = {
-        "type": "CustomDecoder", "class_name": "source_amplitude_til.cohort_file.CohortFileDecoder"}
-    taxonomy_handler = swapped["definitions"]["streams"]["taxonomy_stream"]["retriever"]["requester"]["error_handler"]
-    taxonomy_handler["type"] = "CustomErrorHandler"
-    taxonomy_handler["class_name"] = "source_amplitude_til.ignored_responses.WarnWhenIgnored"
-    return swapped
 
 
 class SourceAmplitudeTil(ConcurrentDeclarativeSource):
@@ -100,7 +54,7 @@ class SourceAmplitudeTil(ConcurrentDeclarativeSource):
             manifest = with_packaged_components(manifest)
         if dashboard_retries is not None:
             # `check` answers within a minute rather than retrying for minutes like a sync.
-            manifest["definitions"]["error_handlers"]["dashboard"]["max_retries"] = dashboard_retries
+            manifest = with_dashboard_retries(manifest, dashboard_retries)
         self._packaged_components = packaged_components
         super().__init__(source_config=manifest, config=config, catalog=catalog, state=state)
         if packaged_components:

@@ -1,7 +1,8 @@
 """Export timestamps: one rule, applied by the manifest's template and by the package's component.
 
 Every case runs through both: the manifest's own transformations, built by the CDK's factory
-exactly as the Connector Builder builds them, and the package's ExportTimestampsToRfc3339.
+exactly as the Connector Builder builds them, and the package's FieldRewrite built from the
+same manifest with its swaps.
 """
 
 import logging
@@ -12,16 +13,18 @@ from airbyte_cdk.sources.declarative.models import declarative_component_schema 
 from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
 from airbyte_cdk.sources.types import StreamSlice
 
-from source_amplitude_til.source import load_manifest, with_packaged_components
-from source_amplitude_til.export import ExportTimestampsToRfc3339
+from source_amplitude_til.field_types import FieldRewrite
+from source_amplitude_til.packaged import with_packaged_components
+from source_amplitude_til.source import load_manifest
 
 CONFIG = {"api_key": "unit-api-key", "secret_key": "unit-secret-key", "start_date": "2024-01-01",
           "api_base_url": "http://127.0.0.1:9/api"}
 WINDOW = StreamSlice(partition={}, cursor_slice={"start_time": "20240101T00", "end_time": "20240101T23"})
 
 
-def manifest_transformations():
-    source = ConcurrentDeclarativeSource(source_config=load_manifest(), config=CONFIG)
+def events_transformations(manifest):
+    """The events stream's transformations, built by the CDK's factory from `manifest`."""
+    source = ConcurrentDeclarativeSource(source_config=manifest, config=CONFIG)
     (events,) = [stream for stream in source.resolved_manifest["streams"] if stream["name"] == "events"]
     factory = ModelToComponentFactory()
     return [
@@ -29,19 +32,16 @@ def manifest_transformations():
     ]
 
 
-def package_transformation() -> ExportTimestampsToRfc3339:
-    (step,) = [
-        step for step in with_packaged_components(load_manifest())["definitions"]["streams"]["events"]["transformations"]
-        if step["class_name"].endswith(".ExportTimestampsToRfc3339")
-    ]
-    settings = {key: value for key, value in step.items() if key not in ("type", "class_name")}
-    return ExportTimestampsToRfc3339(parameters={}, **settings)
+def package_transformation() -> FieldRewrite:
+    (step,) = events_transformations(with_packaged_components(load_manifest()))
+    assert isinstance(step, FieldRewrite)
+    return step
 
 
 def both_paths(record: dict, window=WINDOW) -> dict:
     """The record after the manifest's steps; asserts the package gives the same."""
     by_manifest, by_package = dict(record), dict(record)
-    for step in manifest_transformations():
+    for step in events_transformations(load_manifest()):
         step.transform(by_manifest, config=CONFIG, stream_slice=window)
     package_transformation().transform(by_package, config=CONFIG, stream_slice=window)
     assert by_manifest == by_package
@@ -102,3 +102,12 @@ def test_a_value_that_is_not_a_time_is_warned_once_per_field_per_window(caplog):
     assert sum("event_time holds 'soon'" in message and "20240101T00" in message for message in warnings) == 1
     assert sum("client_event_time holds 17" in message and "20240102T00" in message for message in warnings) == 1
     assert all("passed through unchanged" in message for message in warnings)
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [(True, "true"), (0.5, "0.5"), (["a"], '["a"]'), ({"b": 1, "a": "<"}, '{"a": "\\u003c", "b": 1}'), ("x", "x"), (None, None)],
+    ids=["bool", "float", "list", "object-keys-sorted-html-safe", "string-unchanged", "null-unchanged"],
+)
+def test_a_mixed_type_field_becomes_its_json_text_on_both_paths(value, text):
+    assert both_paths({"uuid": "a", "paying": value}) == {"uuid": "a", "paying": text}

@@ -5,7 +5,8 @@ from pathlib import Path
 import yaml
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
 
-from source_amplitude_til.source import load_manifest, with_packaged_components
+from source_amplitude_til.packaged import DASHBOARD_ERRORS, SWAPS, definition, with_dashboard_retries, with_packaged_components
+from source_amplitude_til.source import load_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "manifest.yaml"
@@ -40,34 +41,27 @@ def test_the_package_runs_the_repository_manifest_itself():
     assert load_manifest() == yaml.safe_load(MANIFEST.read_text())
 
 
-def test_the_package_swaps_only_the_events_chart_dashboard_cohort_file_and_taxonomy_components():
+def test_the_package_swaps_each_named_definition_for_its_class_and_changes_nothing_else():
     original = load_manifest()
     swapped = with_packaged_components(original)
-    events, packaged = original["definitions"]["streams"]["events"], swapped["definitions"]["streams"]["events"]
-    assert packaged["retriever"]["decoder"]["class_name"].endswith("SpooledExportDecoder")
-    rewrite, mixed_types = packaged["transformations"]
-    rule = original["definitions"]["export_timestamps"]
-    assert rewrite["fields"] == rule["time_fields"]
-    assert (rewrite["pattern"], rewrite["replacement"]) == (rule["time_pattern"], rule["time_replacement"])
-    assert mixed_types["fields"] == events["transformations"][0]["$parameters"]["mixed_type_fields"]
-    chart_filter = swapped["definitions"]["chart_retriever"]["record_selector"]["record_filter"]
-    assert chart_filter["class_name"].endswith("LoggedChartDayFilter")
-    assert chart_filter["condition"] == original["definitions"]["chart_retriever"]["record_selector"]["record_filter"]["condition"]
-    dashboard_errors = swapped["definitions"]["error_handlers"]["dashboard"]
-    assert dashboard_errors["class_name"].endswith("QuotingErrorHandler")
-    assert dashboard_errors["response_filters"] == original["definitions"]["error_handlers"]["dashboard"]["response_filters"]
-    taxonomy = swapped["definitions"]["streams"]["taxonomy_stream"]["retriever"]["requester"]["error_handler"]
-    assert taxonomy["class_name"].endswith("WarnWhenIgnored") and taxonomy["type"] == "CustomErrorHandler"
-    cohort_file = swapped["definitions"]["streams"]["cohort_members"]["retriever"]["download_decoder"]
-    assert cohort_file["class_name"].endswith("CohortFileDecoder")
-    for changed in (original, swapped):
-        changed["definitions"]["streams"]["cohort_members"]["retriever"].pop("download_decoder")
-        for key in ("type", "class_name"):
-            changed["definitions"]["error_handlers"]["dashboard"].pop(key, None)
-        changed["definitions"]["streams"]["events"].pop("transformations")
-        changed["definitions"]["streams"]["events"]["retriever"].pop("decoder")
-        changed["definitions"]["chart_retriever"]["record_selector"].pop("record_filter")
-        handler = changed["definitions"]["streams"]["taxonomy_stream"]["retriever"]["requester"]["error_handler"]
-        handler.pop("type"), handler.pop("class_name", None)
+    for reference, component in SWAPS.items():
+        replaced = definition(swapped, reference)
+        assert replaced.pop("class_name") == f"{component.__module__}.{component.__qualname__}"
+        assert replaced.pop("type").startswith("Custom")
+        definition(original, reference).pop("type", None)
     assert swapped == original
 
+
+def test_streams_reach_every_swapped_definition_by_ref():
+    text = MANIFEST.read_text()
+    for reference in SWAPS:
+        assert f'$ref: "{reference}"' in text, reference
+
+
+def test_check_retries_dashboard_requests_fewer_times_and_only_those():
+    original = load_manifest()
+    changed = with_dashboard_retries(original, 2)
+    assert definition(changed, DASHBOARD_ERRORS)["max_retries"] == 2
+    definition(changed, DASHBOARD_ERRORS).pop("max_retries")
+    definition(original, DASHBOARD_ERRORS).pop("max_retries", None)
+    assert changed == original
