@@ -11,16 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
-STREAMS = ("events", "active_users", "average_session_length", "annotations", "cohorts", "events_list",
-           "event_segmentation", "cohort_members", "new_users", "taxonomy_events", "taxonomy_event_properties",
-           "taxonomy_user_properties")
-INCREMENTAL = {"events": "server_upload_time", "active_users": "date", "average_session_length": "date",
-               "event_segmentation": "date", "new_users": "date"}
-PRIMARY_KEYS = {"events": ["uuid"], "active_users": ["date"], "average_session_length": ["date"],
-                "annotations": ["id"], "cohorts": ["id"], "events_list": ["id"],
-                "event_segmentation": ["date", "event_type", "group"], "cohort_members": ["cohort_id", "amplitude_id"],
-                "new_users": ["date"], "taxonomy_events": ["event_type"],
-                "taxonomy_event_properties": ["event_type", "event_property"], "taxonomy_user_properties": ["user_property"]}
+from source_amplitude_til.resolved import stream_facts
+
+# The manifest's streams, keys and cursors, as the CDK resolves it (never restated here).
+FACTS = stream_facts()
+STREAMS = tuple(FACTS)
+INCREMENTAL = {name: facts.cursor_field for name, facts in FACTS.items() if facts.cursor_field}
+PRIMARY_KEYS = {name: facts.primary_key for name, facts in FACTS.items()}
+TIME_FIELDS = FACTS["events"].time_fields
 
 
 def connector_command() -> List[str]:

@@ -9,8 +9,7 @@ import pytest
 from integration_tests import cli
 from integration_tests.emulator import COUNTRIES, AmplitudeEmulator
 
-TIMESTAMPS = ("event_time", "client_event_time", "client_upload_time", "server_received_time",
-              "server_upload_time", "processed_time", "user_creation_time")
+TIMESTAMPS = cli.TIME_FIELDS
 
 
 def rfc3339(raw):

@@ -23,23 +23,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from integration_tests import cli
 from integration_tests.emulator import PAGE_PATH, PAGE_VIEWED, AmplitudeEmulator
 from source_amplitude_til.packaged import with_packaged_components
 from source_amplitude_til.source import load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
-STREAMS = ["events", "active_users", "average_session_length", "annotations", "cohorts", "events_list",
-           "event_segmentation", "cohort_members", "new_users", "taxonomy_events", "taxonomy_event_properties",
-           "taxonomy_user_properties"]
-EXPORT_TIMESTAMPS = [
-    "event_time",
-    "client_event_time",
-    "client_upload_time",
-    "server_received_time",
-    "server_upload_time",
-    "processed_time",
-    "user_creation_time",
-]
+STREAMS = list(cli.STREAMS)
+EXPORT_TIMESTAMPS = cli.TIME_FIELDS
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 NOT_PERMITTED = "Custom connector code is not permitted in this environment"
 

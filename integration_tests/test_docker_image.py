@@ -23,20 +23,7 @@ except ModuleNotFoundError:  # Python 3.10
 from integration_tests import cli
 from integration_tests import docker_support as ds
 
-EXPECTED_STREAMS = {
-    "events",
-    "active_users",
-    "average_session_length",
-    "annotations",
-    "cohorts",
-    "events_list",
-    "event_segmentation",
-    "cohort_members",
-    "new_users",
-    "taxonomy_events",
-    "taxonomy_event_properties",
-    "taxonomy_user_properties",
-}
+EXPECTED_STREAMS = set(cli.STREAMS)
 
 # Decided at collection so a missing engine gives one module-level skip
 # (one line in the -ra summary) instead of one per test.

@@ -16,8 +16,7 @@ from integration_tests.demo import demo_emulator
 from integration_tests.emulator import RAW_TIME_FORMAT, AmplitudeEmulator
 from source_amplitude_til.local import report, sync
 
-EVENT_TIMESTAMPS = ("event_time", "client_event_time", "client_upload_time", "server_received_time",
-                    "server_upload_time", "processed_time", "user_creation_time")
+EVENT_TIMESTAMPS = tuple(cli.TIME_FIELDS)
 PROPERTY_BAGS = ("event_properties", "user_properties", "group_properties", "groups", "data", "plan")
 PAGE_VIEWED = "[Amplitude] Page Viewed"
 PAGE_PATH = "[Amplitude] Page Path"

@@ -9,7 +9,7 @@ from integration_tests import cli
 from integration_tests.emulator import COUNTRIES, AmplitudeEmulator
 from source_amplitude_til.source import SourceAmplitudeTil
 
-TAXONOMY = ("taxonomy_events", "taxonomy_event_properties", "taxonomy_user_properties")
+TAXONOMY = tuple(name for name in cli.STREAMS if name.startswith("taxonomy_"))
 
 
 @pytest.fixture(scope="module")

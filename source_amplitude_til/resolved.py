@@ -1,4 +1,5 @@
-"""The manifest as the CDK reads it, for the steps `run` takes before it builds the sync's source.
+"""The manifest as the CDK reads it, for the steps `run` takes before it builds the sync's source,
+and for the tests, which read every stream's name, key, cursor and time fields here.
 
 The state migration needs each incremental stream's cursor, and the check and annotations
 probes need the URL a stream requests. Both follow the manifest wherever its definitions move
@@ -7,8 +8,9 @@ of a ConcurrentDeclarativeSource) and let the CDK's HttpRequester render the URL
 with the context it renders it with in a sync.
 """
 
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 from airbyte_cdk import HttpRequester, StreamSlice
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
@@ -35,3 +37,28 @@ def stream_url(resolved: Mapping[str, Any], config: Mapping[str, Any], stream_na
         name=stream_name, config=config, parameters=requester.get("$parameters", {}), url=requester["url"]
     )
     return rendering.get_url(stream_slice=StreamSlice(partition=dict(partition or {}), cursor_slice={}))
+
+
+@dataclass(frozen=True)
+class StreamFacts:
+    """What a destination and the tests know of one stream, as the resolved manifest says it."""
+
+    name: str
+    primary_key: List[str]
+    cursor_field: Optional[str]
+    # Fields the stream's field rewrite turns into RFC3339 times (`field_rewrite`).
+    time_fields: List[str]
+
+
+def stream_facts(resolved: Optional[Mapping[str, Any]] = None) -> Dict[str, StreamFacts]:
+    """Stream name -> its facts, in the manifest's order (the order `discover` lists them)."""
+    facts = {}
+    for stream in (resolved or resolved_manifest())["streams"]:
+        key = stream.get("primary_key") or []
+        facts[stream["name"]] = StreamFacts(
+            name=stream["name"],
+            primary_key=[key] if isinstance(key, str) else list(key),
+            cursor_field=(stream.get("incremental_sync") or {}).get("cursor_field"),
+            time_fields=list(stream.get("$parameters", {}).get("time_fields", [])),
+        )
+    return facts

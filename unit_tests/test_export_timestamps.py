@@ -15,6 +15,7 @@ from airbyte_cdk.sources.types import StreamSlice
 
 from source_amplitude_til.field_types import FieldRewrite
 from source_amplitude_til.packaged import with_packaged_components
+from source_amplitude_til.resolved import stream_facts
 from source_amplitude_til.source import load_manifest
 
 CONFIG = {"api_key": "unit-api-key", "secret_key": "unit-secret-key", "start_date": "2024-01-01",
@@ -67,8 +68,7 @@ def both_paths(record: dict, window=WINDOW) -> dict:
          "iso-no-fraction-no-zone", "iso-zulu", "iso-utc-offset", "iso-microseconds-zulu"],
 )
 def test_every_time_form_becomes_rfc3339_with_microseconds_on_both_paths(value, expected):
-    fields = ["event_time", "client_event_time", "client_upload_time", "server_received_time",
-              "server_upload_time", "processed_time", "user_creation_time"]
+    fields = stream_facts()["events"].time_fields
     record = {name: value for name in fields} | {"uuid": "a", "event_properties": {"when": value}}
     assert both_paths(record) == {name: expected for name in fields} | {"uuid": "a", "event_properties": {"when": value}}
 

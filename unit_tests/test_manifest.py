@@ -6,6 +6,7 @@ import yaml
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
 
 from source_amplitude_til.packaged import DASHBOARD_ERRORS, SWAPS, definition, with_dashboard_retries, with_packaged_components
+from source_amplitude_til.resolved import stream_facts
 from source_amplitude_til.source import load_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,10 +32,7 @@ def test_manifest_contains_no_custom_python():
 
 def test_manifest_validates_and_builds_every_stream_with_the_cdk():
     source = ConcurrentDeclarativeSource(source_config=yaml.safe_load(MANIFEST.read_text()), config=CONFIG)
-    assert [stream.name for stream in source.streams(CONFIG)] == [
-        "events", "active_users", "average_session_length", "annotations", "cohorts", "events_list",
-        "event_segmentation", "cohort_members", "new_users", "taxonomy_events", "taxonomy_event_properties",
-        "taxonomy_user_properties"]
+    assert [stream.name for stream in source.streams(CONFIG)] == list(stream_facts())
 
 
 def test_the_package_runs_the_repository_manifest_itself():
