@@ -1,4 +1,4 @@
-"""Runs the installed connector CLI as a subprocess, the way Airbyte runs it."""
+"""Runs the connector CLI (forked from a process that imported it, or as the console script) and reads its output."""
 
 import json
 import os
@@ -10,6 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
+
+from integration_tests import launcher
 
 STREAMS = ("events", "active_users", "average_session_length", "annotations", "cohorts", "events_list",
            "event_segmentation", "cohort_members", "new_users", "taxonomy_events", "taxonomy_event_properties",
@@ -113,17 +115,31 @@ def catalog(streams=STREAMS, incremental=True) -> dict:
 
 
 def run(command: str, config: Optional[dict] = None, catalog: Optional[dict] = None,
-        state: Optional[list] = None, timeout: float = 300, env: Optional[dict] = None) -> Output:
-    """`source-amplitude-til <command> --config ... [--catalog ...] [--state ...]`."""
+        state: Optional[list] = None, timeout: float = 300, env: Optional[dict] = None,
+        waits: launcher.Waits = launcher.Waits()) -> Output:
+    """`source-amplitude-til <command> --config ... [--catalog ...] [--state ...]`, forked (see launcher.py)."""
     with tempfile.TemporaryDirectory(prefix="amplitude-til-") as workdir:
-        args = [command]
-        for flag, content in (("--config", config), ("--catalog", catalog), ("--state", state)):
-            if content is not None:
-                path = Path(workdir) / f"{flag[2:]}.json"
-                path.write_text(json.dumps(content))
-                args += [flag, str(path)]
-        completed = subprocess.run(
-            connector_command() + args, capture_output=True, text=True, timeout=timeout,
-            stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})},
-        )
+        args = _arguments(workdir, command, config, catalog, state)
+        completed = launcher.run(args, {**os.environ, **(env or {})}, workdir, timeout, waits)
     return Output(completed.returncode, completed.stdout, completed.stderr)
+
+
+def run_console_script(command: str, config: Optional[dict] = None, catalog: Optional[dict] = None,
+                       state: Optional[list] = None, timeout: float = 300) -> Output:
+    """The same run through the installed console script in a new process, as Airbyte starts it."""
+    with tempfile.TemporaryDirectory(prefix="amplitude-til-") as workdir:
+        args = _arguments(workdir, command, config, catalog, state)
+        completed = subprocess.run(connector_command() + args, capture_output=True, text=True, timeout=timeout,
+                                   stdin=subprocess.DEVNULL)
+    return Output(completed.returncode, completed.stdout, completed.stderr)
+
+
+def _arguments(workdir: str, command: str, config, catalog, state) -> List[str]:
+    """The command line, with each given input written to a file in `workdir`."""
+    args = [command]
+    for flag, content in (("--config", config), ("--catalog", catalog), ("--state", state)):
+        if content is not None:
+            path = Path(workdir) / f"{flag[2:]}.json"
+            path.write_text(json.dumps(content))
+            args += [flag, str(path)]
+    return args
