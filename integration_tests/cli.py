@@ -1,5 +1,6 @@
 """Runs the connector CLI (forked from a process that imported it, or as the console script) and reads its output."""
 
+import base64
 import json
 import os
 import shutil
@@ -23,6 +24,7 @@ PRIMARY_KEYS = {"events": ["uuid"], "active_users": ["date"], "average_session_l
                 "event_segmentation": ["date", "event_type", "group"], "cohort_members": ["cohort_id", "amplitude_id"],
                 "new_users": ["date"], "taxonomy_events": ["event_type"],
                 "taxonomy_event_properties": ["event_type", "event_property"], "taxonomy_user_properties": ["user_property"]}
+TRACEBACK = "Traceback (most recent call last)"
 
 
 def connector_command() -> List[str]:
@@ -143,3 +145,17 @@ def _arguments(workdir: str, command: str, config, catalog, state) -> List[str]:
             path.write_text(json.dumps(content))
             args += [flag, str(path)]
     return args
+
+
+def secrets_of(config: Optional[dict]) -> List[str]:
+    """The config's keys (a blank one cannot leak) and the Basic token made of them."""
+    keys = [str((config or {}).get(name) or "") for name in ("api_key", "secret_key")]
+    token = base64.b64encode(":".join(keys).encode()).decode()
+    return [secret for secret in keys + [token] if secret.strip()]
+
+
+def assert_clean(command: str, config: Optional[dict], output: Output) -> None:
+    """A run may neither write a Python traceback nor print a key of its config."""
+    assert TRACEBACK not in output.stderr, f"`{command}` wrote a traceback:\n{output.stderr[-3000:]}"
+    printed = output.stdout + output.stderr
+    assert [n for n, secret in enumerate(secrets_of(config)) if secret in printed] == [], f"`{command}` printed a key"

@@ -15,7 +15,6 @@ import os
 import subprocess
 import sys
 import time
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Mapping, Optional
@@ -95,8 +94,9 @@ def _child(args: List[str], env: Mapping[str, str], cwd: str, stdout: str, stder
         run.run(args)
     except SystemExit as stop:
         code = _exit_code(stop)
-    except BaseException:  # what the interpreter does with an uncaught exception
-        traceback.print_exc()
+    except BaseException:
+        # what the interpreter does with an uncaught exception: the CDK installs its own hook
+        sys.excepthook(*sys.exc_info())
         code = 1
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
