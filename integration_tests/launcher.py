@@ -115,6 +115,7 @@ def run(args: List[str], env: Mapping[str, str], workdir: str, timeout: float,
     if process.exitcode is None:
         process.kill()
         process.join()
-        raise subprocess.TimeoutExpired(["source-amplitude-til", *args], timeout)
+        raise subprocess.TimeoutExpired(["source-amplitude-til", *args], timeout, stdout.read_text(),
+                                        stderr.read_text())
     return subprocess.CompletedProcess(["source-amplitude-til", *args], process.exitcode,
                                        stdout.read_text(), stderr.read_text())
