@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from integration_tests import cli
-from integration_tests.demo import demo_emulator
+from demo import demo_emulator
 from integration_tests.emulator import RAW_TIME_FORMAT, AmplitudeEmulator
 from source_amplitude_til.local import report, sync
 
