@@ -5,9 +5,12 @@ import io
 import json
 import os
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import threading
+import time
 import zipfile
 import zlib
 from collections import Counter
@@ -346,3 +349,17 @@ def test_cli_prints_its_address_writes_config_and_exits_cleanly_on_sigterm(tmp_p
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=5) == 0
         process.stdout.close()
+
+
+def test_a_client_that_resets_its_connection_leaves_no_traceback(emu, capfd):
+    """The check's probe hangs up after the status line: nothing failed, so nothing is printed."""
+    with socket.create_connection(("127.0.0.1", emu.port)) as client:
+        client.sendall(b"GET /api/2/events/list HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert client.recv(12).startswith(b"HTTP/1.1 401")
+        # linger 0: close() sends RST, the handler's next read fails with ConnectionResetError
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    deadline = time.monotonic() + 5
+    while any("process_request" in thread.name for thread in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not any("process_request" in thread.name for thread in threading.enumerate())
+    assert capfd.readouterr().err == ""
