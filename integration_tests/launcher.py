@@ -2,9 +2,10 @@
 
 A process start costs about a second of imports (the CDK, pydantic, the package) and the suite
 runs the CLI a few hundred times. multiprocessing's forkserver imports `source_amplitude_til.run`
-once per session and forks one child per run; the child gets the run's argv, environment and
-working files as the console script would, writes stdout and stderr to files, and exits with
-the code the console script would. test_console_script.py still runs the real console script.
+(and the Connector Builder's entry module) once per session and forks one child per run; the
+child gets the run's argv, environment and working directory as the console script (or
+`python -m`) would, writes stdout and stderr to files, and exits with the code the process would.
+test_console_script.py and one Builder test still start the real processes.
 
 `Waits` are the test-only knobs applied in the child, never in the shipped connector: the CDK's
 cohort poll interval, and the check's deadline and read timeout.
@@ -12,6 +13,7 @@ cohort poll interval, and the check's deadline and read timeout.
 
 import multiprocessing
 import os
+import runpy
 import subprocess
 import sys
 import time
@@ -19,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Mapping, Optional
 
-PRELOAD = ["source_amplitude_til.run"]
+# The connector's entry point, and the Connector Builder server's (`python -m` of the module).
+PRELOAD = ["source_amplitude_til.run", "airbyte_cdk.connector_builder.main"]
 # Seconds between the CDK's cohort job status polls in test runs (5 s shipped, CDK 7.39.1).
 TEST_POLL_SECONDS = 0.05
 
@@ -77,7 +80,8 @@ def _exit_code(stop: SystemExit) -> int:
     return 1
 
 
-def _child(args: List[str], env: Mapping[str, str], cwd: str, stdout: str, stderr: str, waits: Waits) -> None:
+def _child(module: Optional[str], args: List[str], env: Mapping[str, str], cwd: str, stdout: str, stderr: str,
+           waits: Waits) -> None:
     for fd, path in ((1, stdout), (2, stderr)):
         target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         os.dup2(target, fd)
@@ -85,13 +89,16 @@ def _child(args: List[str], env: Mapping[str, str], cwd: str, stdout: str, stder
     os.environ.clear()
     os.environ.update(env)
     os.chdir(cwd)
-    sys.argv = ["source-amplitude-til", *args]
+    sys.argv = [module or "source-amplitude-til", *args]
     code = 0
     try:
         from source_amplitude_til import run
 
         _apply(waits)
-        run.run(args)
+        if module:
+            runpy.run_module(module, run_name="__main__", alter_sys=True)
+        else:
+            run.run(args)
     except SystemExit as stop:
         code = _exit_code(stop)
     except BaseException:
@@ -104,18 +111,18 @@ def _child(args: List[str], env: Mapping[str, str], cwd: str, stdout: str, stder
     os._exit(code)
 
 
-def run(args: List[str], env: Mapping[str, str], workdir: str, timeout: float,
-        waits: Waits = Waits()) -> subprocess.CompletedProcess:
-    """`source-amplitude-til *args` in a forked child; like `subprocess.run(capture_output=True, text=True)`."""
+def run(args: List[str], env: Mapping[str, str], workdir: str, timeout: float, waits: Waits = Waits(),
+        module: Optional[str] = None, cwd: Optional[str] = None) -> subprocess.CompletedProcess:
+    """`source-amplitude-til *args` (or `python -m module *args`) in a forked child, in `cwd`; like
+    `subprocess.run(capture_output=True, text=True)`, its output kept in `workdir`."""
     stdout, stderr = Path(workdir) / "stdout.txt", Path(workdir) / "stderr.txt"
-    process = _forkserver().Process(target=_child, args=(list(args), dict(env), os.getcwd(), str(stdout),
-                                                         str(stderr), waits))
+    command = [module or "source-amplitude-til", *args]
+    process = _forkserver().Process(target=_child, args=(module, list(args), dict(env), cwd or os.getcwd(),
+                                                         str(stdout), str(stderr), waits))
     process.start()
     process.join(timeout)
     if process.exitcode is None:
         process.kill()
         process.join()
-        raise subprocess.TimeoutExpired(["source-amplitude-til", *args], timeout, stdout.read_text(),
-                                        stderr.read_text())
-    return subprocess.CompletedProcess(["source-amplitude-til", *args], process.exitcode,
-                                       stdout.read_text(), stderr.read_text())
+        raise subprocess.TimeoutExpired(command, timeout, stdout.read_text(), stderr.read_text())
+    return subprocess.CompletedProcess(command, process.exitcode, stdout.read_text(), stderr.read_text())
