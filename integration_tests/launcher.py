@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Mapping, Optional
 
-# The connector's entry point, and the Connector Builder server's (`python -m` of the module).
-PRELOAD = ["source_amplitude_til.run", "airbyte_cdk.connector_builder.main"]
+# The connector's entry point, the Connector Builder server's (`python -m` of the module), and
+# this module, which each child would otherwise import to find `_child`.
+PRELOAD = ["source_amplitude_til.run", "airbyte_cdk.connector_builder.main", "integration_tests.launcher"]
 # Seconds between the CDK's cohort job status polls in test runs (5 s shipped, CDK 7.39.1).
 TEST_POLL_SECONDS = 0.05
 

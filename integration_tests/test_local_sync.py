@@ -5,6 +5,7 @@ emulator, never with numbers copied from a run.
 """
 
 import json
+import shutil
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 
@@ -138,26 +139,37 @@ def test_sync_log_records_each_run(demo_sync):
     assert 0 < seconds < 600
 
 
-def test_next_syncs_add_nothing_then_exactly_the_new_hours_events(tmp_path):
-    database = tmp_path / "amplitude.duckdb"
-    with AmplitudeEmulator(hours=30, events_per_hour=20) as emulator:
+@pytest.fixture(scope="module")
+def next_syncs(demo_sync, tmp_path_factory):
+    """Two more syncs into a copy of the demo sync's file: one with nothing new, then one after
+    late events. They read a second emulator of the same data, so the demo tests' stays as synced."""
+    _, database, first, _, _ = demo_sync
+    copy = tmp_path_factory.mktemp("next-syncs") / database.name
+    for path in (database, database.with_name(database.name + ".wal")):
+        if path.exists():
+            shutil.copyfile(path, copy.with_name(path.name))
+    with demo_emulator() as emulator:
         # no cohort: each sync would wait out the CDK's 5 s between cohort polls once
         config = emulator.config(cohort_ids=[])
-        first = {s.stream: s for s in sync.sync(config, database)}
-        assert first["events"].added == len(emulator.events)
-
-        emulator.reset_log()
-        second = {s.stream: s for s in sync.sync(config, database)}
-        assert (second["events"].written, second["events"].added) == (0, 0)
-        # the state came from the file: the second sync asked for no hour the first one had read
-        last_hour = max(event["server_upload_time"] for event in emulator.events)[:13]
-        exported = [r for r in emulator.requests if r["path"].endswith("/2/export")]
-        assert all(datetime.strptime(r["query"]["start"], "%Y%m%dT%H") > datetime.strptime(last_hour, "%Y-%m-%d %H")
-                   for r in exported)
-
+        second = sync.sync(config, copy)
+        second_requests = list(emulator.requests)
         new = emulator.add_events(emulator.end_hour, 7) + emulator.add_events(emulator.end_hour + timedelta(hours=1), 5)
         later = {**config, "end_date": (emulator.end_hour + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")}
-        third = {s.stream: s for s in sync.sync(later, database)}
+        third = sync.sync(later, copy)
+    by_stream = [{summary.stream: summary for summary in summaries} for summaries in (first, second, third)]
+    return emulator, copy, by_stream, second_requests, new
+
+
+def test_next_syncs_add_nothing_then_exactly_the_new_hours_events(demo_sync, next_syncs):
+    synced, *_ = demo_sync
+    emulator, database, (first, second, third), second_requests, new = next_syncs
+    assert first["events"].added == len(synced.events)
+    assert (second["events"].written, second["events"].added) == (0, 0)
+    # the state came from the file: the second sync asked for no hour the first one had read
+    last_hour = max(event["server_upload_time"] for event in synced.events)[:13]
+    exported = [r for r in second_requests if r["path"].endswith("/2/export")]
+    assert all(datetime.strptime(r["query"]["start"], "%Y%m%dT%H") > datetime.strptime(last_hour, "%Y-%m-%d %H")
+               for r in exported)
     assert (third["events"].written, third["events"].added) == (12, 12)
     (total, distinct), = query(database, "SELECT count(*), count(DISTINCT uuid) FROM events")
     assert total == distinct == len(emulator.events)
