@@ -5,6 +5,7 @@ emulator, never with numbers copied from a run.
 """
 
 import json
+import logging
 import shutil
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
@@ -22,6 +23,18 @@ EVENT_TIMESTAMPS = ("event_time", "client_event_time", "client_upload_time", "se
 PROPERTY_BAGS = ("event_properties", "user_properties", "group_properties", "groups", "data", "plan")
 PAGE_VIEWED = "[Amplitude] Page Viewed"
 PAGE_PATH = "[Amplitude] Page Path"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def logging_as_found():
+    """PyAirbyte gives the "airbyte" logger, which is also the CDK's, a file handler of its own and
+    stops it propagating; in-process CDK reads of other modules read their logs from the root."""
+    logger = logging.getLogger("airbyte")
+    handlers, propagate, level = list(logger.handlers), logger.propagate, logger.level
+    yield
+    logger.handlers[:] = handlers
+    logger.propagate = propagate
+    logger.setLevel(level)
 
 
 @pytest.fixture(scope="module")
