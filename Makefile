@@ -19,7 +19,7 @@ $(BIN)/source-amplitude-til: pyproject.toml
 	touch $@
 
 demo: $(BIN)/source-amplitude-til
-	$(BIN)/python -m integration_tests.demo
+	$(BIN)/python -m demo
 
 test: $(BIN)/source-amplitude-til
 	$(BIN)/python -m pytest

@@ -1,5 +1,6 @@
-"""Runs the installed connector CLI as a subprocess, the way Airbyte runs it."""
+"""Runs the connector CLI (forked from a process that imported it, or as the console script) and reads its output."""
 
+import base64
 import json
 import os
 import shutil
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from integration_tests import launcher
 from source_amplitude_til.resolved import stream_facts
 
 # The manifest's streams, keys and cursors, as the CDK resolves it (never restated here).
@@ -19,6 +21,7 @@ STREAMS = tuple(FACTS)
 INCREMENTAL = {name: facts.cursor_field for name, facts in FACTS.items() if facts.cursor_field}
 PRIMARY_KEYS = {name: facts.primary_key for name, facts in FACTS.items()}
 TIME_FIELDS = FACTS["events"].time_fields
+TRACEBACK = "Traceback (most recent call last)"
 
 
 def connector_command() -> List[str]:
@@ -111,17 +114,45 @@ def catalog(streams=STREAMS, incremental=True) -> dict:
 
 
 def run(command: str, config: Optional[dict] = None, catalog: Optional[dict] = None,
-        state: Optional[list] = None, timeout: float = 300, env: Optional[dict] = None) -> Output:
-    """`source-amplitude-til <command> --config ... [--catalog ...] [--state ...]`."""
+        state: Optional[list] = None, timeout: float = 300, env: Optional[dict] = None,
+        waits: launcher.Waits = launcher.Waits()) -> Output:
+    """`source-amplitude-til <command> --config ... [--catalog ...] [--state ...]`, forked (see launcher.py)."""
     with tempfile.TemporaryDirectory(prefix="amplitude-til-") as workdir:
-        args = [command]
-        for flag, content in (("--config", config), ("--catalog", catalog), ("--state", state)):
-            if content is not None:
-                path = Path(workdir) / f"{flag[2:]}.json"
-                path.write_text(json.dumps(content))
-                args += [flag, str(path)]
-        completed = subprocess.run(
-            connector_command() + args, capture_output=True, text=True, timeout=timeout,
-            stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})},
-        )
+        args = _arguments(workdir, command, config, catalog, state)
+        completed = launcher.run(args, {**os.environ, **(env or {})}, workdir, timeout, waits)
     return Output(completed.returncode, completed.stdout, completed.stderr)
+
+
+def run_console_script(command: str, config: Optional[dict] = None, catalog: Optional[dict] = None,
+                       state: Optional[list] = None, timeout: float = 300) -> Output:
+    """The same run through the installed console script in a new process, as Airbyte starts it."""
+    with tempfile.TemporaryDirectory(prefix="amplitude-til-") as workdir:
+        args = _arguments(workdir, command, config, catalog, state)
+        completed = subprocess.run(connector_command() + args, capture_output=True, text=True, timeout=timeout,
+                                   stdin=subprocess.DEVNULL)
+    return Output(completed.returncode, completed.stdout, completed.stderr)
+
+
+def _arguments(workdir: str, command: str, config, catalog, state) -> List[str]:
+    """The command line, with each given input written to a file in `workdir`."""
+    args = [command]
+    for flag, content in (("--config", config), ("--catalog", catalog), ("--state", state)):
+        if content is not None:
+            path = Path(workdir) / f"{flag[2:]}.json"
+            path.write_text(json.dumps(content))
+            args += [flag, str(path)]
+    return args
+
+
+def secrets_of(config: Optional[dict]) -> List[str]:
+    """The config's keys (a blank one cannot leak) and the Basic token made of them."""
+    keys = [str((config or {}).get(name) or "") for name in ("api_key", "secret_key")]
+    token = base64.b64encode(":".join(keys).encode()).decode()
+    return [secret for secret in keys + [token] if secret.strip()]
+
+
+def assert_clean(command: str, config: Optional[dict], output: Output) -> None:
+    """A run may neither write a Python traceback nor print a key of its config."""
+    assert TRACEBACK not in output.stderr, f"`{command}` wrote a traceback:\n{output.stderr[-3000:]}"
+    printed = output.stdout + output.stderr
+    assert [n for n, secret in enumerate(secrets_of(config)) if secret in printed] == [], f"`{command}` printed a key"

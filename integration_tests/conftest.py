@@ -1,7 +1,7 @@
 """Fixtures shared by the integration tests, and the fault-injection summary table.
 
-`run_cli` runs the installed CLI (integration_tests/cli.py) and keeps every run's output, so
-one test can check all of them at the end (no key ever printed). `fault_row` records one row of
+`run_cli` runs the CLI (integration_tests/cli.py), fails the test whose run printed a traceback or
+a key (`cli.assert_clean`) and keeps every run's output. `fault_row` records one row of
 the summary that `pytest_terminal_summary` prints once, after the whole session, with each row's
 test result appended to its outcome.
 """
@@ -10,7 +10,7 @@ from typing import Dict, List, Optional, Tuple
 
 import pytest
 
-from integration_tests import cli
+from integration_tests import cli, launcher
 
 LOCAL_BASE_URL = "http://127.0.0.1:"
 
@@ -30,6 +30,17 @@ COLUMNS = (
     ("lost", "lost"),
     ("outcome", "outcome"),
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def short_cohort_polls():
+    """Reads in this process poll cohort jobs at the forked runs' test interval (launcher.Waits)."""
+    from airbyte_cdk.sources.declarative.async_job.job_orchestrator import AsyncJobOrchestrator
+
+    shipped = AsyncJobOrchestrator._WAIT_TIME_BETWEEN_STATUS_UPDATE_IN_SECONDS
+    launcher.shorten_poll_interval(launcher.TEST_POLL_SECONDS)
+    yield
+    launcher.shorten_poll_interval(shipped)
 
 
 @pytest.fixture
@@ -53,6 +64,7 @@ def run_cli(request):
             )
         output = cli.run(command, config, catalog, state, timeout=timeout, env=env)
         CLI_OUTPUTS.append((request.node.nodeid, command, output))
+        cli.assert_clean(command, config, output)
         return output
 
     return run

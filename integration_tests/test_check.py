@@ -3,21 +3,34 @@
 Every address is on 127.0.0.1: a port nothing listens on, a server that accepts connections
 and never answers, one that speaks garbage instead of TLS, and the emulator failing every
 request. (DNS is classified in unit_tests/test_reachability.py: no test looks up a name.)
+
+The check's own waits (its 45 s deadline, the probe's 20 s read timeout) are shortened in the
+forked run (launcher.Waits) where a test waits for them; the answer must name the configured
+seconds, and the shipped values must fit in the minute.
 """
 
-import json
+import re
 import socket
 import subprocess
-import tempfile
 import threading
 import time
 from contextlib import contextmanager
-from pathlib import Path
+
+import pytest
 
 from integration_tests import cli
 from integration_tests.emulator import AmplitudeEmulator
+from integration_tests.launcher import Waits
+from source_amplitude_til import reachability
 
 CHECK_LIMIT_SECONDS = 60
+# The waits a test runs the check with instead of the shipped 45 s deadline and 20 s read timeout.
+TEST_DEADLINE_SECONDS = 2
+TEST_READ_TIMEOUT_SECONDS = 1
+# How long the emulator stalls the CDK's check: well past the deadline, so only the deadline answers.
+STALL_SECONDS = TEST_DEADLINE_SECONDS + 30
+# How long a read against a refused address is watched before it is stopped.
+PATIENCE_PROBE_SECONDS = 3
 
 
 def free_port() -> int:
@@ -60,9 +73,9 @@ def config_for(base_url):
     return {"api_key": "check-key", "secret_key": "check-secret", "start_date": "2024-01-01", "api_base_url": base_url}
 
 
-def timed_check(config):
+def timed_check(config, waits=Waits()):
     started = time.monotonic()
-    output = cli.run("check", config, timeout=120)
+    output = cli.run("check", config, timeout=120, waits=waits)
     elapsed = time.monotonic() - started
     status = output.connection_status
     assert status and status["status"] == "FAILED", output.stdout[-2000:]
@@ -78,10 +91,18 @@ def test_a_port_nothing_listens_on_is_refused_at_once():
     assert elapsed < 20
 
 
+def test_the_shipped_waits_answer_within_the_minute():
+    connect_and_read = reachability.CONNECT_TIMEOUT_SECONDS + reachability.READ_TIMEOUT_SECONDS
+    assert connect_and_read < reachability.CHECK_DEADLINE_SECONDS < CHECK_LIMIT_SECONDS
+
+
 def test_a_server_that_never_answers_is_a_timeout():
     with tcp_server(lambda connection: None) as port:
-        message, _ = timed_check(config_for(f"http://127.0.0.1:{port}/api"))
+        message, elapsed = timed_check(config_for(f"http://127.0.0.1:{port}/api"),
+                                       Waits(read_timeout_seconds=TEST_READ_TIMEOUT_SECONDS))
     assert "Timeout: 127.0.0.1 accepted the connection but sent no answer" in message
+    assert f"within {TEST_READ_TIMEOUT_SECONDS} s." in message
+    assert TEST_READ_TIMEOUT_SECONDS <= elapsed < TEST_READ_TIMEOUT_SECONDS + 10
 
 
 def test_garbage_instead_of_tls_is_a_tls_failure():
@@ -108,30 +129,18 @@ def test_a_check_still_waiting_answers_at_the_deadline():
     """The probe gets an answer, then Amplitude stalls: the check answers anyway."""
     with AmplitudeEmulator(hours=2, events_per_hour=1) as emu:
         emu.add_fault("/2/events/list", 200, times=1, body={"data": []})
-        emu.add_fault("/2/events/list", kind="slow", body=120, times=None)
-        message, _ = timed_check(emu.config())
-    assert "no usable answer from Amplitude within 45 s" in message
+        emu.add_fault("/2/events/list", kind="slow", body=STALL_SECONDS, times=None)
+        message, elapsed = timed_check(emu.config(), Waits(check_deadline_seconds=TEST_DEADLINE_SECONDS))
+    assert f"no usable answer from Amplitude within {TEST_DEADLINE_SECONDS} s" in message
+    assert TEST_DEADLINE_SECONDS <= elapsed < STALL_SECONDS
 
 
 def test_read_keeps_retrying_a_refused_address_patiently():
+    """Unlike check, a read waits out a refusing Amplitude: its first retry alone waits 5 s or more."""
     config = config_for(f"http://127.0.0.1:{free_port()}/api")
-    with cli_process("read", config, cli.catalog(["events_list"])) as process:
-        time.sleep(15)
-        assert process.poll() is None, "read gave up within 15 s; it must retry for minutes"
-
-
-@contextmanager
-def cli_process(command, config, catalog):
-    """The CLI running `command` in the background; killed on exit."""
-    with tempfile.TemporaryDirectory() as workdir:
-        paths = {name: Path(workdir) / f"{name}.json" for name in ("config", "catalog")}
-        paths["config"].write_text(json.dumps(config))
-        paths["catalog"].write_text(json.dumps(catalog))
-        process = subprocess.Popen(cli.connector_command() + [command, "--config", str(paths["config"]),
-                                   "--catalog", str(paths["catalog"])], stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
-        try:
-            yield process
-        finally:
-            process.kill()
-            process.wait()
+    with pytest.raises(subprocess.TimeoutExpired) as still_running:
+        cli.run("read", config, cli.catalog(["events_list"]), timeout=PATIENCE_PROBE_SECONDS)
+    output = cli.Output(0, still_running.value.output, still_running.value.stderr)
+    waits = [float(wait) for message in output.logs() for wait in re.findall(r"Retrying in ([0-9.]+) seconds", message)]
+    assert waits and waits[0] >= 5, output.logs()
+    assert output.errors == [], f"read gave up within {PATIENCE_PROBE_SECONDS} s; it must retry for minutes"

@@ -38,18 +38,32 @@ def expected_event(raw):
                        **{name: json_text(raw[name]) for name in MIXED_TYPES if name in raw}})
 
 
+DATASET = {"seed": 11, "hours": 72}
+
+
 @pytest.fixture(scope="module")
 def emulator():
-    with AmplitudeEmulator(seed=11, hours=72) as emu:
+    with AmplitudeEmulator(**DATASET) as emu:
         yield emu
 
 
 @pytest.fixture(scope="module")
-def full_read(emulator):
+def full_read_run(emulator):
     emulator.reset_log()
     output = cli.run("read", emulator.config(), cli.catalog())
     assert output.returncode == 0, output.stderr[-2000:]
-    return output
+    return output, list(emulator.requests)
+
+
+@pytest.fixture(scope="module")
+def full_read(full_read_run):
+    return full_read_run[0]
+
+
+@pytest.fixture(scope="module")
+def full_read_requests(full_read_run):
+    """The full read's requests alone: other tests add theirs to the emulator's log."""
+    return full_read_run[1]
 
 
 def test_spec_declares_both_keys_secret_and_requires_start_date():
@@ -115,8 +129,8 @@ def test_timestamps_keep_microseconds_when_they_are_zero(emulator, full_read):
         assert by_uuid[raw["uuid"]]["server_upload_time"].endswith(".000000+00:00")
 
 
-def test_export_is_read_in_24_hour_windows_of_inclusive_hours(emulator, full_read):
-    windows = sorted((r["query"]["start"], r["query"]["end"]) for r in emulator.requests if r["path"] == "/2/export")
+def test_export_is_read_in_24_hour_windows_of_inclusive_hours(full_read_requests):
+    windows = sorted((r["query"]["start"], r["query"]["end"]) for r in full_read_requests if r["path"] == "/2/export")
     assert windows == [("20240101T00", "20240101T23"), ("20240102T00", "20240102T23"), ("20240103T00", "20240103T23")]
 
 
@@ -143,11 +157,12 @@ def test_every_incremental_stream_ends_with_its_state(full_read):
     assert final["average_session_length"] == {"date": "2024-01-03"}
 
 
-def test_second_incremental_read_delivers_only_late_events(emulator, full_read):
-    late_hour = "2024-01-04T01"
-    late = emulator.add_events(late_hour, 5)
-    config = emulator.config(end_date="2024-01-04T06:00:00Z")
-    output = cli.run("read", config, cli.catalog(["events"]), state=full_read.last_states())
+def test_second_incremental_read_delivers_only_late_events(full_read):
+    # a twin of the module's emulator, so that the late events stay out of the other tests' data
+    with AmplitudeEmulator(**DATASET) as twin:
+        late = twin.add_events("2024-01-04T01", 5)
+        config = twin.config(end_date="2024-01-04T06:00:00Z")
+        output = cli.run("read", config, cli.catalog(["events"]), state=full_read.last_states())
     assert output.returncode == 0, output.stderr[-2000:]
     assert sorted(e["uuid"] for e in output.records["events"]) == sorted(e["uuid"] for e in late)
 

@@ -1,7 +1,7 @@
 """`cohort_members` through the installed CLI: Amplitude's asynchronous cohort download, end to end.
 
-Each job stays "JOB INPROGRESS" for a few polls, as Amplitude's do; the CDK polls every 5 s, so
-these tests list one or two cohorts and keep the polls short where the polling is not the point.
+Each job stays "JOB INPROGRESS" for a poll (three where the polling is the point), as Amplitude's
+do; the runs poll at the test interval (launcher.Waits), not the CDK's 5 s.
 """
 
 from collections import Counter

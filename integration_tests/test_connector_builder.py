@@ -5,7 +5,8 @@ once per request. C is the user's config plus `__injected_declarative_manifest` 
 as a dict) and `__command` (`resolve_manifest`, `test_read`, ...); K holds the one stream to
 test-read. The CDK builds the source with `custom_components_trusted=False`
 (`connector_builder_handler.create_source`) and answers with one JSON message on the last stdout
-line. These tests run exactly that entry point as a subprocess, without
+line. These tests run exactly that entry point (forked from a process that imported it, see
+launcher.py; resolve_manifest as a new process), without
 `AIRBYTE_ENABLE_UNSAFE_CODE`, with the real manifest.yaml. Every config points at the local
 emulator (127.0.0.1).
 """
@@ -23,7 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from integration_tests import cli
+from integration_tests import cli, launcher
 from integration_tests.emulator import PAGE_PATH, PAGE_VIEWED, AmplitudeEmulator
 from source_amplitude_til.packaged import with_packaged_components
 from source_amplitude_til.source import load_manifest
@@ -33,6 +34,7 @@ STREAMS = list(cli.STREAMS)
 EXPORT_TIMESTAMPS = cli.TIME_FIELDS
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 NOT_PERMITTED = "Custom connector code is not permitted in this environment"
+BUILDER_MODULE = "airbyte_cdk.connector_builder.main"
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +49,13 @@ def manifest() -> dict:
     return yaml.safe_load((ROOT / "manifest.yaml").read_text())
 
 
-def builder_request(workdir: Path, emulator, manifest: dict, command: str, stream: str = "events", *, unsafe=False, **flags) -> dict:
-    """One Builder server request; returns the answer (the last stdout line, an AirbyteMessage)."""
+def builder_request(workdir: Path, emulator, manifest: dict, command: str, stream: str = "events", *, unsafe=False,
+                    new_process=False, **flags) -> dict:
+    """One Builder server request; returns the answer (the last stdout line, an AirbyteMessage).
+
+    The request runs forked from a process that imported the CDK once (launcher.py), or with
+    `new_process` as the Builder server starts it.
+    """
     config = {**emulator.config(), "__injected_declarative_manifest": manifest, "__command": command, **flags}
     assert config["api_base_url"].startswith("http://127.0.0.1:"), "every request must go to the emulator"
     # The server always passes a catalog: the one stream the user is testing.
@@ -69,14 +76,14 @@ def builder_request(workdir: Path, emulator, manifest: dict, command: str, strea
     env = {key: value for key, value in os.environ.items() if key != "AIRBYTE_ENABLE_UNSAFE_CODE"}
     if unsafe:
         env["AIRBYTE_ENABLE_UNSAFE_CODE"] = "true"
-    process = subprocess.run(
-        [sys.executable, "-m", "airbyte_cdk.connector_builder.main", "read", "--config", str(config_path), "--catalog", str(catalog_path)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=workdir,
-        timeout=300,
-    )
+    args = ["read", "--config", str(config_path), "--catalog", str(catalog_path)]
+    if new_process:
+        process = subprocess.run([sys.executable, "-m", BUILDER_MODULE, *args], capture_output=True, text=True,
+                                 env=env, cwd=workdir, timeout=300)
+    else:
+        output = workdir / "output"
+        output.mkdir(exist_ok=True)
+        process = launcher.run(args, env, str(output), 300, module=BUILDER_MODULE, cwd=str(workdir))
     assert process.returncode == 0, process.stderr[-3000:]
     # Split on "\n" only: a test_read answer carries raw response bodies (the export zip), whose
     # JSON-escaped text can hold characters that str.splitlines() also breaks on.
@@ -101,7 +108,7 @@ def error_logs(read: dict) -> list:
 
 
 def test_resolve_manifest(tmp_path, emulator, manifest):
-    answer = builder_request(tmp_path, emulator, manifest, "resolve_manifest")
+    answer = builder_request(tmp_path, emulator, manifest, "resolve_manifest", new_process=True)
     assert answer["type"] == "RECORD" and answer["record"]["stream"] == "resolve_manifest"
     resolved = answer["record"]["data"]["manifest"]
     assert [stream["name"] for stream in resolved["streams"]] == STREAMS

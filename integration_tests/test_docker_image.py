@@ -1,8 +1,9 @@
 """The connector as shipped: built into an image and driven through `docker run`.
 
-Collecting this module starts a Docker engine if it can (.ci/docker.sh). Where
-none can be started the module is skipped with one loud line in the summary,
-unless REQUIRE_DOCKER=1, which makes that an error so CI cannot pass silently.
+The first test that needs the image starts a Docker engine if it can (.ci/docker.sh)
+and builds the image, once per session. Where no engine can be started the tests
+skip with one loud line in the summary, unless REQUIRE_DOCKER=1, which makes that
+an error so CI cannot pass silently.
 """
 
 from __future__ import annotations
@@ -25,17 +26,19 @@ from integration_tests import docker_support as ds
 
 EXPECTED_STREAMS = set(cli.STREAMS)
 
-# Decided at collection so a missing engine gives one module-level skip
-# (one line in the -ra summary) instead of one per test.
-_ENGINE_PROBLEM = ds.start_docker()
-if _ENGINE_PROBLEM:
-    if os.environ.get("REQUIRE_DOCKER") == "1":
-        pytest.fail(f"REQUIRE_DOCKER=1 but no Docker engine: {_ENGINE_PROBLEM}", pytrace=False)
-    pytest.skip(f"DOCKER TESTS NOT RUN: no Docker engine ({_ENGINE_PROBLEM})", allow_module_level=True)
+@pytest.fixture(scope="session")
+def docker_engine() -> None:
+    """A running Docker engine (started if it can be); without one every test here skips with
+    the same reason, one line in the -ra summary, unless REQUIRE_DOCKER=1 makes it an error."""
+    problem = ds.start_docker()
+    if problem:
+        if os.environ.get("REQUIRE_DOCKER") == "1":
+            pytest.fail(f"REQUIRE_DOCKER=1 but no Docker engine: {problem}", pytrace=False)
+        pytest.skip(f"DOCKER TESTS NOT RUN: no Docker engine ({problem})")
 
 
-@pytest.fixture(scope="module")
-def image() -> str:
+@pytest.fixture(scope="session")
+def image(docker_engine) -> str:
     try:
         return ds.build_connector_image()
     except Exception as error:  # a broken build must fail loudly, not skip

@@ -17,6 +17,7 @@ Every config uses the keys below, so the last tests can check that no run printe
 """
 
 import base64
+import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,7 +35,7 @@ EVENTS = cli.catalog(["events"])
 # (5 s x 2^n). `0` is not used: the CDK treats a zero wait as no answer and falls through to
 # the exponential backoff.
 RETRY_AFTER_1S = {"Retry-After": "1"}
-TRACEBACK = "Traceback (most recent call last)"
+TRACEBACK = cli.TRACEBACK
 
 
 def amplitude(hours=12, seed=5, **options) -> AmplitudeEmulator:
@@ -467,7 +468,8 @@ def _next_hour(hour: str) -> str:
 
 
 def test_no_run_of_the_suite_prints_a_key(run_cli, cli_outputs):
-    # runs of its own, so that it checks something also when run alone
+    # runs of its own, so that it checks something also when run alone; run_cli has checked each
+    # run of the suite for its own config's keys as it was captured
     with amplitude(hours=3) as emu:
         run_cli("check", emu.config())
         run_cli("check", emu.config(secret_key=SECRET_KEY + "-wrong"))
@@ -479,6 +481,17 @@ def test_no_run_of_the_suite_prints_a_key(run_cli, cli_outputs):
     assert leaks == []
 
 
-def test_no_run_of_the_suite_writes_a_python_traceback_to_stderr(cli_outputs):
-    assert cli_outputs, "runs after the suite's other tests"
+def test_no_run_of_the_suite_writes_a_python_traceback_to_stderr(run_cli, cli_outputs):
+    """run_cli fails the test whose run wrote a traceback (cli.assert_clean), as the run is captured."""
+    with amplitude(hours=3) as emu:
+        config = emu.config()
+        failed = run_cli("read", emu.config(api_key=API_KEY + "-wrong"), EVENTS)
+    assert failed.returncode != 0 and failed.errors, "a failed sync, the likeliest to write one"
+    written = cli.Output(1, "", f"{TRACEBACK}:\n  File \"run.py\"\nValueError: boom\n")
+    with pytest.raises(AssertionError, match="traceback"):
+        cli.assert_clean("read", config, written)
+    printed = cli.Output(0, json.dumps({"type": "LOG", "log": {"level": "INFO", "message": SECRET_KEY}}), "")
+    with pytest.raises(AssertionError, match="printed a key"):
+        cli.assert_clean("check", config, printed)
+    assert cli_outputs, "runs of its own at least"
     assert [(nodeid, command) for nodeid, command, output in cli_outputs if TRACEBACK in output.stderr] == []

@@ -12,7 +12,6 @@
 import csv
 import gzip
 import io
-import json
 from urllib.parse import parse_qs, urlsplit
 
 from integration_tests.emulator.data import PAGE_PATH, PAGE_VIEWED

@@ -5,6 +5,8 @@ import io
 import json
 import os
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -346,3 +348,18 @@ def test_cli_prints_its_address_writes_config_and_exits_cleanly_on_sigterm(tmp_p
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=5) == 0
         process.stdout.close()
+
+
+def test_a_client_that_resets_its_connection_leaves_no_traceback(emu, capfd):
+    """The check's probe hangs up after the status line: nothing failed, so nothing is printed."""
+    # other tests' emulators may still have handlers running (slow faults)
+    before = set(threading.enumerate())
+    with socket.create_connection(("127.0.0.1", emu.port)) as client:
+        client.sendall(b"GET /api/2/events/list HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert client.recv(12).startswith(b"HTTP/1.1 401")
+        # linger 0: close() sends RST, the handler's next read fails with ConnectionResetError
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    (handler,) = [thread for thread in set(threading.enumerate()) - before if "process_request" in thread.name]
+    handler.join(timeout=5)
+    assert not handler.is_alive()
+    assert capfd.readouterr().err == ""
