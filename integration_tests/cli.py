@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from integration_tests import launcher
-from source_amplitude_til.resolved import stream_facts
+from source_amplitude_til.resolved import resolved_manifest, stream_facts
 
 # The manifest's streams, keys and cursors, as the CDK resolves it (never restated here).
 FACTS = stream_facts()
@@ -97,6 +97,14 @@ def hour_of(event: dict) -> str:
     """
     raw = event["server_upload_time"]
     return f"{raw[:4]}{raw[5:7]}{raw[8:10]}T{raw[11:13]}"
+
+
+def as_airbyte_builds_it(config: dict) -> dict:
+    """`config` as Airbyte's UI, the Connector Builder and PyAirbyte save it: every setting the
+    spec gives a `default` is filled in (read from the spec, never restated here)."""
+    properties = resolved_manifest()["spec"]["connection_specification"]["properties"]
+    defaults = {name: schema["default"] for name, schema in properties.items() if "default" in schema}
+    return {**defaults, **config}
 
 
 def catalog(streams=STREAMS, incremental=True) -> dict:

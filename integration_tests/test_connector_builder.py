@@ -173,7 +173,7 @@ def test_read_each_stream(tmp_path, emulator, manifest, stream):
 
 
 def test_custom_components_are_refused(tmp_path, emulator):
-    """The package's own manifest (its six swapped definitions name Python classes by `class_name`)
+    """The package's own manifest (its seven swapped definitions name Python classes by `class_name`)
     is refused by the Builder path, although every class is importable here: untrusted custom code
     never runs."""
     packaged = with_packaged_components(load_manifest())

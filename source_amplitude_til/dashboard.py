@@ -13,12 +13,14 @@ MAX_QUOTED = 500
 
 @dataclass
 class QuotingErrorHandler(DefaultErrorHandler):
-    """The manifest's Dashboard error handler, quoting a failure's body when it is plain text.
+    """A manifest error handler listing `error_handlers/rejected_request`, quoting a failure's
+    body when it is plain text.
 
-    Amplitude's Dashboard API answers most 400s with a JSON `error`, which the manifest's
-    message template quotes; a body that is not JSON reaches that template as `{}`, so the CDK
-    would say only "Bad request". Here the manifest's filters interpret the same response once
-    more, with its text as the body the template quotes (the template accepts a plain string).
+    Amplitude's Dashboard endpoints (charts, annotations, cohorts, events list, taxonomy) answer
+    most 400s with a JSON `error` or `errors`, which the manifest's message template quotes; a
+    body that is not JSON reaches that template as `{}`, so the CDK would say only "Bad request".
+    Here the manifest's filters interpret the same response once more, with its text as the body
+    the template quotes (the template accepts a plain string).
     """
 
     def interpret_response(

@@ -28,7 +28,10 @@ SWAPS = {
     "#/definitions/export_decoder": SpooledExportDecoder,
     "#/definitions/field_rewrite": FieldRewrite,
     "#/definitions/chart_day_filter": LoggedChartDayFilter,
+    # Every handler that lists error_handlers/rejected_request quotes plain-text 400s
+    # (unit_tests/test_manifest.py holds the manifest to that).
     DASHBOARD_ERRORS: QuotingErrorHandler,
+    "#/definitions/error_handlers/annotations": QuotingErrorHandler,
     "#/definitions/error_handlers/taxonomy": WarnWhenIgnored,
     "#/definitions/cohort_file_decoder": CohortFileDecoder,
 }

@@ -97,7 +97,7 @@ def _run(args: List[str], workdir: str) -> None:
         fallback = v2_fallback(resolved_manifest(), config) if annotations.STREAM in streams else None
         if fallback:
             log(Level.WARN, fallback)
-            config = {**config, annotations.V2_SETTING: "2"}
+            config = {**config, annotations.V2_SETTING: annotations.V2}
             # The CDK reads the config file again when launched.
             fallback_config = Path(workdir) / "config.json"
             fallback_config.write_text(json.dumps(config))

@@ -5,6 +5,7 @@ from pathlib import Path
 import yaml
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
 
+from source_amplitude_til.dashboard import QuotingErrorHandler
 from source_amplitude_til.packaged import DASHBOARD_ERRORS, SWAPS, definition, with_dashboard_retries, with_packaged_components
 from source_amplitude_til.resolved import stream_facts
 from source_amplitude_til.source import load_manifest
@@ -54,6 +55,22 @@ def test_streams_reach_every_swapped_definition_by_ref():
     text = MANIFEST.read_text()
     for reference in SWAPS:
         assert f'$ref: "{reference}"' in text, reference
+
+
+def test_every_handler_with_the_shared_dashboard_400_filter_is_swapped_for_one_that_quotes_plain_text():
+    """Amplitude's Dashboard endpoints may answer a 400 in plain text; each handler that lists
+    error_handlers/rejected_request (by `$ref`, never a copy) quotes it in the package."""
+    handlers = load_manifest()["definitions"]["error_handlers"]
+    rejected = handlers.pop("rejected_request")
+    listing = {
+        f"#/definitions/error_handlers/{name}"
+        for name, handler in handlers.items()
+        if {"$ref": "#/definitions/error_handlers/rejected_request"} in handler.get("response_filters", [])
+    }
+    assert listing == {DASHBOARD_ERRORS, "#/definitions/error_handlers/annotations", "#/definitions/error_handlers/taxonomy"}
+    for reference in listing:
+        assert issubclass(SWAPS[reference], QuotingErrorHandler), reference
+    assert rejected["error_message"] not in MANIFEST.read_text().replace(rejected["error_message"], "", 1)
 
 
 def test_check_retries_dashboard_requests_fewer_times_and_only_those():

@@ -44,6 +44,32 @@ def error_response(status: int, kind: str, message: str, details: Optional[str] 
     return json_response(status, {"error": error})
 
 
+# A Dashboard endpoint's 400, by the shape its body comes in; each `(reason) -> body` (a dict is
+# served as JSON, a str as plain text). Sources: amplitude-api.md section 0 (the envelope of
+# airbytehq/airbyte#46712; the taxonomy API's `errors` list), section 3 (v3 annotations' 400
+# "Invalid request"); a string `error` and plain text as other clients' tests handle them.
+REJECTION_BODIES = {
+    "envelope": lambda reason: {"error": {"http_code": 400, "type": "invalid", "message": reason,
+                                          "metadata": {"details": f"{reason} (details)"}}},
+    "string": lambda reason: {"error": reason},
+    "errors list": lambda reason: {"success": False, "errors": [{"message": reason}]},
+    "text": lambda reason: reason,
+}
+
+# Amplitude's 403 for a key pair it refuses, by cause, as other clients' tests record it
+# (amplitude-api.md section 8): a known key with the wrong secret, or a key unknown here (often
+# a project of the other region).
+WRONG_SECRET = "Invalid API/Secret Key combination"
+UNKNOWN_KEY = "Invalid API Key"
+
+
+def wrong_keys_response(status: int, reason: str) -> Response:
+    """A refused key pair: 403 in Amplitude's recorded envelope (details, no message), else 401."""
+    if status == 403:
+        return json_response(403, {"error": {"http_code": 403, "type": "unspecified", "metadata": {"details": reason}}})
+    return error_response(status, "unauthorized", "Invalid API key or secret key")
+
+
 class QuietHandler(BaseHTTPRequestHandler):
     """A request handler that logs nothing and sends `Response`s."""
 

@@ -17,7 +17,9 @@ from integration_tests.emulator import catalog, charts, cohorts
 from integration_tests.emulator.data import generate_events, hour_events, parse_hour, user_pool
 from integration_tests.emulator.export import export_route
 from integration_tests.emulator.responses import (
-    QuietHandler, Response, error_response, json_response, serve_in_background, stop_serving, text_response)
+    REJECTION_BODIES, UNKNOWN_KEY, WRONG_SECRET, QuietHandler, Response, error_response, json_response,
+    serve_in_background, stop_serving, text_response, wrong_keys_response,
+)
 from integration_tests.emulator.s3 import S3StandIn
 
 @dataclass
@@ -255,6 +257,11 @@ class AmplitudeEmulator:
             self.faults.append(fault)
         return fault
 
+    def reject(self, path, shape, reason) -> Fault:
+        """Answer every request for `path` with a 400 giving `reason`, in a body of `shape`
+        (a key of responses.REJECTION_BODIES: the shapes Amplitude's Dashboard endpoints use)."""
+        return self.add_fault(path, status=400, times=None, body=REJECTION_BODIES[shape](reason))
+
     def reset_log(self) -> None:
         """Forget recorded requests (of both servers) and the in-flight high-water mark."""
         with self.lock:
@@ -283,19 +290,23 @@ class AmplitudeEmulator:
 
     # ------------------------------------------------------------ routes
 
-    def _authorised(self, header: Optional[str]) -> bool:
+    def _refusal(self, header: Optional[str]) -> Optional[str]:
+        """Why the key pair in `header` is refused (Amplitude's words), or None if it is accepted."""
         scheme, _, token = (header or "").partition(" ")
         if scheme.lower() != "basic":
-            return False
+            return UNKNOWN_KEY
         try:
-            credentials = base64.b64decode(token, validate=True).decode()
+            api_key, _, secret_key = base64.b64decode(token, validate=True).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
-            return False
-        return credentials == f"{self.api_key}:{self.secret_key}"
+            return UNKNOWN_KEY
+        if api_key != self.api_key:
+            return UNKNOWN_KEY
+        return None if secret_key == self.secret_key else WRONG_SECRET
 
     def _respond(self, path, query, raw_query, authorization, corrupt=False) -> Response:
-        if not self._authorised(authorization):
-            return error_response(self.auth_failure_status, "unauthorized", "Invalid API key or secret key")
+        refusal = self._refusal(authorization)
+        if refusal:
+            return wrong_keys_response(self.auth_failure_status, refusal)
         if path == "/2/export":
             return export_route(self, query, corrupt)
         if path == "/2/users":
