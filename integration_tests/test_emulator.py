@@ -67,6 +67,16 @@ def test_requests_without_or_with_wrong_credentials_are_401_with_json_error(emu,
     }
 
 
+def test_a_refused_key_pair_answered_with_403_names_the_cause_as_amplitude_does(http):
+    """amplitude-api.md section 8: a wrong secret and an unknown key (often the other region's)."""
+    with AmplitudeEmulator(hours=1, auth_failure_status=403) as emulator:
+        wrong_secret = get(http, emulator, "/2/taxonomy/event", auth=(emulator.api_key, "nope"))
+        unknown_key = get(http, emulator, "/2/taxonomy/event", auth=("another-key", emulator.secret_key))
+    assert wrong_secret.json() == {"error": {"http_code": 403, "type": "unspecified",
+                                             "metadata": {"details": "Invalid API/Secret Key combination"}}}
+    assert unknown_key.json()["error"]["metadata"] == {"details": "Invalid API Key"}
+
+
 def test_auth_failure_status_is_configurable(http):
     with AmplitudeEmulator(hours=1, auth_failure_status=403) as emulator:
         assert get(http, emulator, "/2/annotations", auth=("x", "y")).status_code == 403
