@@ -147,7 +147,11 @@ def test_average_session_length_emits_one_record_per_day(emulator, full_read):
 
 @pytest.mark.parametrize("stream", ["cohorts", "events_list"])
 def test_list_streams_emit_the_emulators_items(emulator, full_read, stream):
-    assert full_read.records[stream] == [as_emitted(item) for item in getattr(emulator, stream)]
+    mixed = cli.FACTS[stream].mixed_type_fields
+    assert full_read.records[stream] == [
+        as_emitted({**item, **{name: json_text(item[name]) for name in mixed if name in item}})
+        for item in getattr(emulator, stream)
+    ]
 
 
 def test_every_incremental_stream_ends_with_its_state(full_read):

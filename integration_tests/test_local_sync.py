@@ -114,13 +114,22 @@ def test_chart_and_list_tables_equal_the_emulators_data(demo_sync):
     annotations = query(database, "SELECT id, label, details FROM annotations ORDER BY id")
     assert annotations == [(a["id"], a["label"], a["details"]) for a in emulator.annotations]
 
-    cohorts = query(database, "SELECT id, name, size, archived, definition FROM cohorts ORDER BY id")
-    assert [(i, n, s, a, json.loads(d)) for i, n, s, a, d in cohorts] == [
-        (c["id"], c["name"], c["size"], c["archived"], c["definition"]) for c in emulator.cohorts
+    # `date` is the day Amplitude wrote in `start`; PyAirbyte's DuckDB column keeps `start`'s time as
+    # written and drops its offset (the README says so).
+    annotation_days = query(database, "SELECT id, date::VARCHAR, \"start\" FROM annotations ORDER BY id")
+    assert annotation_days == [(a["id"], a["start"][:10], datetime.fromisoformat(a["start"][:19]))
+                               for a in emulator.annotations]
+
+    cohorts = query(database, "SELECT id, name, size, archived, definition, last_viewed, view_count FROM cohorts "
+                              "ORDER BY id")
+    assert [(i, n, s, a, json.loads(d), lv, vc) for i, n, s, a, d, lv, vc in cohorts] == [
+        (c["id"], c["name"], c["size"], c["archived"], c["definition"], c["last_viewed"], c["view_count"])
+        for c in emulator.cohorts
     ]
 
-    events_list = query(database, "SELECT id, name, totals FROM events_list ORDER BY id")
-    assert [(i, n, int(t)) for i, n, t in events_list] == [(e["id"], e["name"], e["totals"]) for e in emulator.events_list]
+    events_list = query(database, "SELECT id, name, totals, timeline_hidden FROM events_list ORDER BY id")
+    assert [(i, n, int(t), h) for i, n, t, h in events_list] == [
+        (e["id"], e["name"], e["totals"], json.dumps(e["timeline_hidden"])) for e in emulator.events_list]
 
 
 def is_number(duckdb_type: str) -> bool:
@@ -137,7 +146,15 @@ def test_column_types_are_timestamps_json_and_numbers(demo_sync):
     assert column_types(database, "active_users")["statistics"] == "JSON"  # {label: number}
     assert is_number(column_types(database, "average_session_length")["length"])
     assert is_number(column_types(database, "events_list")["totals"])
-    assert column_types(database, "cohorts")["definition"] == "JSON"
+    cohorts = column_types(database, "cohorts")
+    assert cohorts["definition"] == "JSON"
+    assert cohorts["last_viewed"] == cohorts["view_count"] == "BIGINT"
+    # Undocumented, only ever null: text that holds any value Amplitude may send.
+    assert {cohorts[column] for column in ("metadata", "popularity", "chart_id", "edit_id", "location_id")} == {
+        "VARCHAR"}
+    assert column_types(database, "events_list")["timeline_hidden"] == "VARCHAR"
+    annotations = column_types(database, "annotations")
+    assert annotations["date"] == "DATE" and annotations["start"] in {"TIMESTAMP", "TIMESTAMP WITH TIME ZONE"}
     segmentation = column_types(database, "event_segmentation")
     assert segmentation["date"] == "DATE" and is_number(segmentation["totals"]) and is_number(segmentation["uniques"])
     assert column_types(database, "cohort_members")["properties"] == "JSON"

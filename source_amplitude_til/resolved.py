@@ -48,6 +48,8 @@ class StreamFacts:
     cursor_field: Optional[str]
     # Fields the stream's field rewrite turns into RFC3339 times (`field_rewrite`).
     time_fields: List[str]
+    # Fields declared strings that the field rewrite writes as JSON text when not strings.
+    mixed_type_fields: List[str]
 
 
 def stream_facts(resolved: Optional[Mapping[str, Any]] = None) -> Dict[str, StreamFacts]:
@@ -60,5 +62,6 @@ def stream_facts(resolved: Optional[Mapping[str, Any]] = None) -> Dict[str, Stre
             primary_key=[key] if isinstance(key, str) else list(key),
             cursor_field=(stream.get("incremental_sync") or {}).get("cursor_field"),
             time_fields=list(stream.get("$parameters", {}).get("time_fields", [])),
+            mixed_type_fields=list(stream.get("$parameters", {}).get("mixed_type_fields", [])),
         )
     return facts

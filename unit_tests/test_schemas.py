@@ -85,3 +85,23 @@ def test_export_timestamps_and_chart_days_carry_formats_destinations_type():
 def test_chart_values_are_numbers():
     assert types_of(SCHEMAS["active_users"]["properties"]["statistics"]["additionalProperties"]) == ["null", "number"]
     assert types_of(SCHEMAS["average_session_length"]["properties"]["length"]) == ["null", "number"]
+
+
+STREAM_PARAMETERS = {name: stream.get("$parameters", {})
+                     for name, stream in yaml.safe_load((ROOT / "manifest.yaml").read_text())["definitions"]["streams"].items()}
+
+
+def test_mixed_type_fields_are_declared_strings_and_every_undocumented_field_is_one():
+    for stream, parameters in STREAM_PARAMETERS.items():
+        for name in parameters.get("mixed_type_fields", []):
+            assert types_of(SCHEMAS[stream]["properties"][name]) == ["null", "string"], (stream, name)
+    undocumented = {(stream, name) for stream, schema in SCHEMAS.items() for name, field in schema["properties"].items()
+                    if "Undocumented type" in field.get("description", "")}
+    assert undocumented == {("cohorts", name) for name in ("metadata", "popularity", "chart_id", "edit_id", "location_id")}
+    assert all(name in STREAM_PARAMETERS[stream]["mixed_type_fields"] for stream, name in undocumented)
+
+
+def test_cohort_times_and_counts_are_integers_as_a_recorded_answer_carries_them():
+    properties = SCHEMAS["cohorts"]["properties"]
+    for name in ("last_viewed", "lastMod", "createdAt", "lastComputed", "view_count", "size", "appId"):
+        assert types_of(properties[name]) == ["null", "integer"], name

@@ -25,9 +25,11 @@ def build_catalog(emulator) -> None:
     emulator.annotations = []
     for n, (label, details, category, chart_id) in enumerate(_ANNOTATIONS):
         day = days[(n * len(days)) // len(_ANNOTATIONS)]
+        # v3 writes `start` and `end` with an offset, which need not be UTC's (Amplitude's docs):
+        # the second annotation starts at half past midnight, the day before in UTC.
         emulator.annotations.append({
             "id": 160419 + n,
-            "start": f"{day}T09:00:00+00:00",
+            "start": f"{day}T00:30:00+01:00" if n == 1 else f"{day}T09:00:00+00:00",
             "end": f"{day}T11:00:00+00:00" if n == 2 else None,
             "label": label,
             "details": details,
@@ -37,9 +39,13 @@ def build_catalog(emulator) -> None:
     totals = {}
     for event in emulator.events:
         totals[event["event_type"]] = totals.get(event["event_type"], 0) + 1
+    # The documented fields plus those real answers carry (Airbyte's source-amplitude schema, inferred
+    # from a real project's answers, saw `timeline_hidden` as a boolean and as a number).
     emulator.events_list = [
         {"id": 1000 + n, "name": name, "value": name, "display": name, "totals": totals.get(name, 0),
-         "non_active": False, "deleted": False, "hidden": False, "flow_hidden": False}
+         "totals_delta": totals.get(name, 0) - n, "non_active": False, "deleted": False, "hidden": False,
+         "flow_hidden": False, "autohidden": False, "clusters_hidden": False, "in_waitroom": False,
+         "timeline_hidden": 0 if n == len(EVENT_TYPES) - 1 else False}
         for n, name in enumerate(EVENT_TYPES)
     ]
     emulator.taxonomy_events = [

@@ -66,10 +66,13 @@ def build_cohorts(emulator) -> None:
                 "createdAt": created,
                 "lastComputed": created + 7200 * n,
                 "hidden": False,
+                # As a real project's /3/cohorts answers (recorded in Airbyte's source-amplitude
+                # integration tests): view counts and last views (epoch seconds) once viewed, null
+                # before; the undocumented fields below were only ever null there.
                 "metadata": None,
-                "view_count": None,
+                "view_count": n or None,
                 "popularity": None,
-                "last_viewed": None,
+                "last_viewed": created + 86400 * n if n else None,
                 "chart_id": None,
                 "edit_id": None,
                 "is_predictive": False,
