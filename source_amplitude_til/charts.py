@@ -1,9 +1,14 @@
-"""Dashboard chart days without a value, dropped as the manifest drops them, and logged."""
+"""Dashboard charts: days without a value dropped as the manifest drops them, and logged;
+segmentation groups expanded without copying the chart per group."""
 
 import logging
 from dataclasses import InitVar, dataclass
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Iterable, Mapping, MutableMapping, Optional
 
+import dpath
+import requests
+
+from airbyte_cdk.sources.declarative.extractors.dpath_extractor import DpathExtractor
 from airbyte_cdk.sources.declarative.extractors.record_filter import RecordFilter
 from airbyte_cdk.sources.types import StreamSlice, StreamState
 
@@ -41,3 +46,44 @@ class LoggedChartDayFilter(RecordFilter):
                 f"({', '.join(dropped)}); no record is emitted for them."
             )
         return kept
+
+
+@dataclass
+class SegmentationExtractor(DpathExtractor):
+    """The manifest's segmentation extractor, its record expander's parent fields shared, not copied.
+
+    The CDK's RecordExpander deep-copies each parent field onto each expanded item, so a chart of
+    n groups costs n copies of its n-long lists: a day's time grows with the square of its
+    groups. The transformations only read the lists and then drop them, so every record can
+    hold the answer's own lists. The expansion path and the parent fields stay the manifest's.
+    """
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        super().__post_init__(parameters)
+        expander = self.record_expander
+        self._expand_path = [str(segment) for segment in expander.expand_records_from_field]
+        self._parent_fields = [(field.evaluated_parent_path(), field.evaluated_record_path())
+                               for field in expander.parent_fields or []]
+        self.record_expander = None
+
+    def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
+        for chart in super().extract_records(response):
+            shared = [(record_path, _value_at(chart, parent_path)) for parent_path, record_path in self._parent_fields]
+            for items in dpath.values(chart, self._expand_path):
+                if not isinstance(items, list):
+                    continue
+                for item in items:
+                    record = dict(item) if isinstance(item, dict) else {"value": item}
+                    for record_path, value in shared:
+                        dpath.new(record, record_path, value)
+                    yield record
+
+
+def _value_at(chart: Mapping[str, Any], path: list) -> Any:
+    """The value at a path of plain keys, or None, as the CDK's parent fields read it."""
+    value: Any = chart
+    for key in path:
+        if not isinstance(value, Mapping) or key not in value:
+            return None
+        value = value[key]
+    return value
