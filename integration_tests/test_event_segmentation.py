@@ -202,3 +202,6 @@ def test_a_busy_sites_day_of_1000_page_paths_gives_each_path_its_totals_and_uniq
     assert builder == package
     assert len(package) == 1000 and {r["group"] for r in package} == set(paths)
     assert as_tuples(package) == expected and {r["date"] for r in package} == {day}
+    (warning, *_) = [m.log for m in outputs[1].logs if "the request's limit" in m.log.message]
+    assert warning.level.name == "WARN" and "has 1000 groups" in warning.message
+    assert not [m for m in outputs[0].logs if "the request's limit" in m.log.message], "the Builder path cannot log it"

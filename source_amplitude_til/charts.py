@@ -4,10 +4,10 @@ segmentation groups expanded without copying the chart per group."""
 import logging
 from dataclasses import InitVar, dataclass
 from typing import Any, Iterable, Mapping, MutableMapping, Optional
+from urllib.parse import parse_qs, urlsplit
 
 import dpath
 import requests
-
 from airbyte_cdk.sources.declarative.extractors.dpath_extractor import DpathExtractor
 from airbyte_cdk.sources.declarative.extractors.record_filter import RecordFilter
 from airbyte_cdk.sources.types import StreamSlice, StreamState
@@ -68,6 +68,7 @@ class SegmentationExtractor(DpathExtractor):
 
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
         for chart in super().extract_records(response):
+            self._warn_if_at_limit(chart, response)
             shared = [(record_path, _value_at(chart, parent_path)) for parent_path, record_path in self._parent_fields]
             for items in dpath.values(chart, self._expand_path):
                 if not isinstance(items, list):
@@ -77,6 +78,17 @@ class SegmentationExtractor(DpathExtractor):
                     for record_path, value in shared:
                         dpath.new(record, record_path, value)
                     yield record
+
+    @staticmethod
+    def _warn_if_at_limit(chart: Mapping[str, Any], response: requests.Response) -> None:
+        (limit, *_) = parse_qs(urlsplit(response.request.url or "").query).get("limit", ["0"])
+        groups = len(chart.get("seriesLabels") or chart.get("seriesMeta") or [])
+        if limit.isdigit() and groups >= int(limit) > 0:
+            days = chart.get("xValues") or []
+            logger.warning(
+                f"Amplitude's event segmentation answer for {', '.join(map(str, days))} has {groups} groups, "
+                f"the request's limit: groups past Amplitude's top {limit} are not in it and get no record."
+            )
 
 
 def _value_at(chart: Mapping[str, Any], path: list) -> Any:

@@ -80,6 +80,22 @@ def test_chart_statistics_keep_labels_strings_and_values_typed_through_the_cdks_
     assert [type(label) for label in record["statistics"]] == [str] * 5
 
 
+def test_the_segmentation_expander_makes_a_record_per_label_of_either_list_with_copies_of_the_charts_lists():
+    """The glob `series[LM]*` expands `seriesLabels` and `seriesMeta` (not `series` or
+    `seriesCollapsed`); a label that is not an object becomes {"value": label}, an object label is
+    the record itself; each record gets its own copy of each parent field (why the package swaps in
+    SegmentationExtractor, which shares them)."""
+    extractor = build(resolved_stream("event_segmentation")["retriever"]["record_selector"]["extractor"])
+    chart = {"xValues": ["2024-01-01"], "series": [[7], [2]], "seriesLabels": [[0, "/"], "/blog/"],
+             "seriesMeta": [{"segmentIndex": 0}], "seriesCollapsed": [[{"setId": "", "value": 7}]]}
+    records = list(extractor.extract_records(a_response(json.dumps({"data": chart}).encode())))
+    copied = {"xValues": chart["xValues"], "series": chart["series"], "seriesLabels": chart["seriesLabels"],
+              "seriesMeta": chart["seriesMeta"]}
+    assert records == [{"value": [0, "/"], "chart": copied}, {"value": "/blog/", "chart": copied},
+                       {"segmentIndex": 0, "chart": copied}]
+    assert records[0]["chart"]["series"] is not records[1]["chart"]["series"]
+
+
 def segmentation_chart(days, cells):
     return {"data": {"xValues": days, "seriesLabels": [[0, "/"], [0, "/blog/"]], "series": cells}}
 
