@@ -123,6 +123,25 @@ def test_segmentation_merges_its_totals_and_uniques_answers_by_day_and_group_tel
         for group, totals, uniques in (("/", 9, 3), ("/blog/", 4, 2))]
 
 
+def test_segmentation_transformations_get_the_days_slice_without_the_requests_metric():
+    """Why the uniques request asks for a second day: the request's template sees the metric in
+    `stream_slice.extra_fields.query_properties`, the records' transformations do not. If this
+    fails, the CDK now tells records their metric, and the uniques request can ask for one day."""
+    manifest = load_manifest()
+    (stream,) = [s for s in manifest["definitions"]["streams"].values() if s.get("name") == "event_segmentation"]
+    stream["transformations"].insert(-1, {"type": "AddFields", "fields": [
+        {"path": ["seen"], "value": "{{ stream_slice.extra_fields.get('query_properties', 'nothing') }}"}]})
+    catalog = CatalogBuilder().with_stream("event_segmentation", SyncMode.full_refresh).build()
+    with HttpMocker() as http:
+        http.get(HttpRequest(f"{API}/2/events/segmentation", query_params=ANY_QUERY_PARAMS), [
+            HttpResponse(json.dumps(segmentation_chart(["2024-01-01"], [[9], [4]]))),
+            HttpResponse(json.dumps(segmentation_chart(["2023-12-31", "2024-01-01"], [[1, 3], [0, 2]])))])
+        output = read(ConcurrentDeclarativeSource(source_config=manifest, config=CONFIG, catalog=catalog), CONFIG, catalog)
+    assert not output.errors, output.errors
+    assert [(r.record.data["seen"], r.record.data["totals"], r.record.data["uniques"]) for r in output.records] == [
+        ("nothing", 9, 3), ("nothing", 4, 2)]
+
+
 def test_a_cohort_download_is_requested_with_the_ids_of_its_creation_answer_in_the_slice():
     """The AsyncRetriever hands the polling and download requesters a slice whose `extra_fields`
     hold `creation_response` and whose partition holds `download_target` (the requester's `url`)."""
