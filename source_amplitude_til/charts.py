@@ -68,6 +68,10 @@ class SegmentationExtractor(DpathExtractor):
 
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
         for chart in super().extract_records(response):
+            # As the CDK's expander: a value that is not an object is passed on as it is.
+            if not isinstance(chart, Mapping):
+                yield chart
+                continue
             self._warn_if_at_limit(chart, response)
             shared = [(record_path, _value_at(chart, parent_path)) for parent_path, record_path in self._parent_fields]
             for items in dpath.values(chart, self._expand_path):

@@ -94,6 +94,10 @@ def test_the_segmentation_expander_makes_a_record_per_label_of_either_list_with_
     assert records == [{"value": [0, "/"], "chart": copied}, {"value": "/blog/", "chart": copied},
                        {"segmentIndex": 0, "chart": copied}]
     assert records[0]["chart"]["series"] is not records[1]["chart"]["series"]
+    # a list the chart does not have is copied as null
+    del chart["seriesMeta"]
+    (record, _) = extractor.extract_records(a_response(json.dumps({"data": chart}).encode()))
+    assert record["chart"]["seriesMeta"] is None
 
 
 def segmentation_chart(days, cells):
