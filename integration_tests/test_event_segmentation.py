@@ -161,16 +161,24 @@ def test_amplitudes_documented_answer_shapes_read_as_numbers_and_plain_labels(ru
                                                  (day, PAGE_VIEWED, "United States", 46109, 31070)]
 
 
-def test_labels_sent_only_in_series_meta_read_as_those_in_series_labels(emulator, run_cli):
-    """Amplitude sends chart labels in `seriesMeta` alone too (its Dashboard REST docs' grouped
-    example, amplitude-api.md sections 2a and 8); the emulator's "meta" label style sends them so."""
-    emulator.segmentation_label_style = "meta"
-    try:
-        output = run_cli("read", emulator.config(), cli.catalog([STREAM]))
-    finally:
-        emulator.segmentation_label_style = "indexed"
-    assert output.errors == []
-    assert as_tuples(output.records[STREAM]) == expected_records(emulator, PAGE_VIEWED, PAGE_PATH_GROUP)
+@pytest.mark.parametrize("group_by", [PAGE_PATH, ""], ids=["grouped", "ungrouped"])
+def test_labels_sent_only_in_series_meta_read_as_those_in_series_labels(emulator, run_cli, group_by):
+    """Amplitude sends chart labels in `seriesMeta` alone too (amplitude-api.md section 8): plain
+    strings as in its Dashboard REST docs' grouped example, `{"segmentIndex": 0}` ungrouped as in
+    the docs' session-length example (section 2); the emulator's "meta" label style sends them so."""
+    config = emulator.config(segmentation_group_by=group_by)
+    outputs = []
+    for style in ("meta", "indexed"):
+        emulator.segmentation_label_style = style
+        try:
+            outputs.append(run_cli("read", config, cli.catalog([STREAM])))
+        finally:
+            emulator.segmentation_label_style = "indexed"
+    meta, indexed = outputs
+    assert meta.errors == [] and indexed.errors == []
+    assert as_tuples(meta.records[STREAM]) == as_tuples(indexed.records[STREAM])
+    if group_by:
+        assert as_tuples(meta.records[STREAM]) == expected_records(emulator, PAGE_VIEWED, PAGE_PATH_GROUP)
 
 
 def test_an_event_type_without_events_gives_no_records_when_amplitude_sends_empty_rows(emulator, run_cli):

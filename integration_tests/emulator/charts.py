@@ -125,9 +125,10 @@ def session_average_route(emulator, query) -> Response:
 
 
 def _segment_label(emulator, label: str, grouped: bool):
-    """Amplitude has answered grouped labels as `[0, "label"]` (event index, label) and as plain strings."""
+    """Amplitude has answered grouped labels as `[0, "label"]` (event index, label) and as plain
+    strings; ungrouped, `0`, or `{"segmentIndex": 0}` in `seriesMeta` (the user charts' shape)."""
     if not grouped:
-        return 0
+        return {"segmentIndex": 0} if emulator.segmentation_label_style == "meta" else 0
     return [0, label] if emulator.segmentation_label_style == "indexed" else label
 
 

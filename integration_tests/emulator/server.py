@@ -140,8 +140,8 @@ class AmplitudeEmulator:
         self.shuffle_members = False
         self.too_large_over_hours = None
         self.export_file = None
-        # charts: segmentation labels "indexed" [0, "label"], "plain" "label", or "meta" (plain,
-        # in `seriesMeta` only); with segmentation_empty_rows, a row without events is [] (both
+        # charts: segmentation labels "indexed" [0, "label"], "plain" "label", or "meta" (plain, or
+        # {"segmentIndex": 0} ungrouped, in `seriesMeta` only); with segmentation_empty_rows, a row without events is [] (both
         # seen from Amplitude: amplitude-api.md section 8)
         self.segmentation_label_style = "indexed"
         self.segmentation_empty_rows = False
