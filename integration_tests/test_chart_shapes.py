@@ -156,3 +156,52 @@ def test_the_manifest_alone_also_answers_a_dashboard_400_with_a_config_error(emu
     assert "400" in error.trace.error.message
     if isinstance(body, dict):
         assert "Amplitude rejected the request (HTTP 400): Invalid date range." in error.trace.error.message
+
+
+def segmentation_records(emulator, totals: dict, uniques: dict, **settings):
+    """A one-day event_segmentation read of DAYS[-1]: `totals` answers for it, `uniques` (its data)
+    for it and the day before."""
+    day = DAYS[-1]
+    body = {"totals": {"data": {"xValues": [day], **totals}}, "uniques": {"data": {"xValues": DAYS[-2:], **uniques}}}
+    return records(emulator, "event_segmentation", body, start_date=day, end_date="2024-01-04", **settings)
+
+
+def test_an_empty_ungrouped_segmentation_row_gives_no_record_on_both_paths(emulator):
+    """`"series": [[]]` with one `xValues` day, as Amplitude answers an ungrouped chart with no
+    events (amplitude-api.md section 8): no value that day, no record."""
+    assert segmentation_records(emulator, {"series": [[]], "seriesLabels": [0]},
+                                {"series": [[]], "seriesLabels": [0]}, segmentation_group_by="") == []
+
+
+def test_segmentation_reads_labels_sent_only_in_series_meta(emulator):
+    """The Dashboard REST docs' grouped example (amplitude-api.md section 2a): plain labels in
+    `seriesMeta` and no `seriesLabels`."""
+    assert segmentation_records(
+        emulator, {"series": [[46109], [42845]], "seriesMeta": ["United States", "Canada"]},
+        {"series": [[1, 31070], [2, 29001]], "seriesMeta": ["United States", "Canada"]},
+        segmentation_group_by="country",
+    ) == [{"date": DAYS[-1], "event_type": "[Amplitude] Page Viewed", "group": group, "group_by": "country",
+           "totals": totals, "uniques": uniques}
+          for group, totals, uniques in (("United States", 46109, 31070), ("Canada", 42845, 29001))]
+
+
+def test_segmentation_reads_series_meta_objects_as_their_segment_index(emulator):
+    """The ungrouped `seriesMeta: [{"segmentIndex": 0}]` of the docs' session-length example and
+    of the real /2/users answer of airbytehq/airbyte#46712 (amplitude-api.md sections 2a, 2b): with
+    `seriesLabels`, as in that answer, the labels come from `seriesLabels` and each day is one record."""
+    meta_only = segmentation_records(emulator, {"series": [[12]], "seriesMeta": [{"segmentIndex": 0}]},
+                                     {"series": [[3, 5]], "seriesMeta": [{"segmentIndex": 0}]}, segmentation_group_by="")
+    both = segmentation_records(
+        emulator, {"series": [[12]], "seriesLabels": [0], "seriesMeta": [{"segmentIndex": 0}], "seriesCollapsed": [[0]]},
+        {"series": [[3, 5]], "seriesLabels": [0], "seriesMeta": [{"segmentIndex": 0}], "seriesCollapsed": [[0]]},
+        segmentation_group_by="")
+    expected = [{"date": DAYS[-1], "event_type": "[Amplitude] Page Viewed", "group": "0", "totals": 12, "uniques": 5}]
+    assert meta_only == expected and both == expected
+
+
+def test_an_ungrouped_segmentation_answer_without_series_collapsed_reads_alike(emulator):
+    """The `amplitude` npm client's eventSegmentation test answers `series`, `seriesLabels: [0]` and
+    `xValues` alone (geoffdutton/amplitude, its eventSegmentation spec)."""
+    assert segmentation_records(emulator, {"series": [[25]], "seriesLabels": [0]},
+                                {"series": [[2, 3]], "seriesLabels": [0]}, segmentation_group_by="") == [
+        {"date": DAYS[-1], "event_type": "[Amplitude] Page Viewed", "group": "0", "totals": 25, "uniques": 3}]

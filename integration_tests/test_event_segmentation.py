@@ -4,9 +4,13 @@ import json
 from collections import Counter, defaultdict
 
 import pytest
+from airbyte_cdk.models import SyncMode
+from airbyte_cdk.test.catalog_builder import CatalogBuilder
+from airbyte_cdk.test.entrypoint_wrapper import read
 
 from integration_tests import cli
 from integration_tests.emulator import PAGE_PATH, PAGE_VIEWED, AmplitudeEmulator
+from source_amplitude_til.source import SourceAmplitudeTil
 
 STREAM = "event_segmentation"
 PAGE_PATH_GROUP = {"type": "event", "value": PAGE_PATH}
@@ -155,3 +159,57 @@ def test_amplitudes_documented_answer_shapes_read_as_numbers_and_plain_labels(ru
     assert output.errors == []
     assert as_tuples(output.records[STREAM]) == [(day, PAGE_VIEWED, "Canada", 42845, 29001),
                                                  (day, PAGE_VIEWED, "United States", 46109, 31070)]
+
+
+@pytest.mark.parametrize("group_by", [PAGE_PATH, ""], ids=["grouped", "ungrouped"])
+def test_labels_sent_only_in_series_meta_read_as_those_in_series_labels(emulator, run_cli, group_by):
+    """Amplitude sends chart labels in `seriesMeta` alone too (amplitude-api.md section 8): plain
+    strings as in its Dashboard REST docs' grouped example, `{"segmentIndex": 0}` ungrouped as in
+    the docs' session-length example (section 2); the emulator's "meta" label style sends them so."""
+    config = emulator.config(segmentation_group_by=group_by)
+    outputs = []
+    for style in ("meta", "indexed"):
+        emulator.segmentation_label_style = style
+        try:
+            outputs.append(run_cli("read", config, cli.catalog([STREAM])))
+        finally:
+            emulator.segmentation_label_style = "indexed"
+    meta, indexed = outputs
+    assert meta.errors == [] and indexed.errors == []
+    assert as_tuples(meta.records[STREAM]) == as_tuples(indexed.records[STREAM])
+    if group_by:
+        assert as_tuples(meta.records[STREAM]) == expected_records(emulator, PAGE_VIEWED, PAGE_PATH_GROUP)
+
+
+def test_an_event_type_without_events_gives_no_records_when_amplitude_sends_empty_rows(emulator, run_cli):
+    """An ungrouped answer can be `"series": [[]]` (amplitude-api.md section 8): no value, no record.
+    Ungrouped answers with rows of zeros still give records of 0, as before."""
+    config = emulator.config(segmentation_event_types=[PAGE_VIEWED, "Never Tracked"], segmentation_group_by="")
+    emulator.segmentation_empty_rows = True
+    try:
+        output = run_cli("read", config, cli.catalog([STREAM]))
+    finally:
+        emulator.segmentation_empty_rows = False
+    assert output.errors == []
+    assert {r["event_type"] for r in output.records[STREAM]} == {PAGE_VIEWED}
+    assert {r["date"] for r in output.records[STREAM]} == set(dataset_days(emulator))
+
+
+def test_a_busy_sites_day_of_1000_page_paths_gives_each_path_its_totals_and_uniques_on_both_paths():
+    """1,000 groups, Amplitude's documented `limit` (amplitude-api.md section 7), on one day."""
+    day = "2024-01-01"
+    with AmplitudeEmulator(seed=16, hours=24, events_per_hour=0) as emu:
+        paths = emu.add_page_paths("2024-01-01T10", 1000)
+        config = emu.config()
+        catalog = CatalogBuilder().with_stream(STREAM, SyncMode.full_refresh).build()
+        outputs = [read(SourceAmplitudeTil(config=config, catalog=catalog, packaged_components=packaged), config, catalog)
+                   for packaged in (False, True)]
+        expected = expected_records(emu, PAGE_VIEWED, PAGE_PATH_GROUP)
+    builder, package = ([r.record.data for r in output.records] for output in outputs)
+    assert not outputs[0].errors and not outputs[1].errors
+    assert builder == package
+    assert len(package) == 1000 and {r["group"] for r in package} == set(paths)
+    assert as_tuples(package) == expected and {r["date"] for r in package} == {day}
+    (warning, *_) = [m.log for m in outputs[1].logs if "the request's limit" in m.log.message]
+    assert warning.level.name == "WARN" and "has 1000 groups" in warning.message
+    assert not [m for m in outputs[0].logs if "the request's limit" in m.log.message], "the Builder path cannot log it"

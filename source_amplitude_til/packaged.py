@@ -11,11 +11,12 @@ import copy
 from typing import Any, Mapping
 
 from airbyte_cdk.sources.declarative.decoders.decoder import Decoder
+from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 from airbyte_cdk.sources.declarative.extractors.record_filter import RecordFilter
 from airbyte_cdk.sources.declarative.requesters.error_handlers import DefaultErrorHandler
 from airbyte_cdk.sources.declarative.transformations import RecordTransformation
 
-from source_amplitude_til.charts import LoggedChartDayFilter
+from source_amplitude_til.charts import LoggedChartDayFilter, SegmentationExtractor
 from source_amplitude_til.cohort_file import CohortFileDecoder
 from source_amplitude_til.dashboard import QuotingErrorHandler
 from source_amplitude_til.export import SpooledExportDecoder
@@ -28,6 +29,7 @@ SWAPS = {
     "#/definitions/export_decoder": SpooledExportDecoder,
     "#/definitions/field_rewrite": FieldRewrite,
     "#/definitions/chart_day_filter": LoggedChartDayFilter,
+    "#/definitions/segmentation_extractor": SegmentationExtractor,
     # Every handler that lists error_handlers/rejected_request quotes plain-text 400s
     # (unit_tests/test_manifest.py holds the manifest to that).
     DASHBOARD_ERRORS: QuotingErrorHandler,
@@ -39,6 +41,7 @@ SWAPS = {
 # The manifest type that names a custom class, by the CDK base class it extends.
 _CUSTOM_TYPES = {
     Decoder: "CustomDecoder",
+    RecordExtractor: "CustomRecordExtractor",
     RecordTransformation: "CustomTransformation",
     RecordFilter: "CustomRecordFilter",
     DefaultErrorHandler: "CustomErrorHandler",

@@ -80,6 +80,26 @@ def test_chart_statistics_keep_labels_strings_and_values_typed_through_the_cdks_
     assert [type(label) for label in record["statistics"]] == [str] * 5
 
 
+def test_the_segmentation_expander_makes_a_record_per_label_of_either_list_with_copies_of_the_charts_lists():
+    """The glob `series[LM]*` expands `seriesLabels` and `seriesMeta` (not `series` or
+    `seriesCollapsed`); a label that is not an object becomes {"value": label}, an object label is
+    the record itself; each record gets its own copy of each parent field (why the package swaps in
+    SegmentationExtractor, which shares them)."""
+    extractor = build(resolved_stream("event_segmentation")["retriever"]["record_selector"]["extractor"])
+    chart = {"xValues": ["2024-01-01"], "series": [[7], [2]], "seriesLabels": [[0, "/"], "/blog/"],
+             "seriesMeta": [{"segmentIndex": 0}], "seriesCollapsed": [[{"setId": "", "value": 7}]]}
+    records = list(extractor.extract_records(a_response(json.dumps({"data": chart}).encode())))
+    copied = {"xValues": chart["xValues"], "series": chart["series"], "seriesLabels": chart["seriesLabels"],
+              "seriesMeta": chart["seriesMeta"]}
+    assert records == [{"value": [0, "/"], "chart": copied}, {"value": "/blog/", "chart": copied},
+                       {"segmentIndex": 0, "chart": copied}]
+    assert records[0]["chart"]["series"] is not records[1]["chart"]["series"]
+    # a list the chart does not have is copied as null
+    del chart["seriesMeta"]
+    (record, _) = extractor.extract_records(a_response(json.dumps({"data": chart}).encode()))
+    assert record["chart"]["seriesMeta"] is None
+
+
 def segmentation_chart(days, cells):
     return {"data": {"xValues": days, "seriesLabels": [[0, "/"], [0, "/blog/"]], "series": cells}}
 
@@ -105,6 +125,25 @@ def test_segmentation_merges_its_totals_and_uniques_answers_by_day_and_group_tel
         {"date": "2024-01-01", "event_type": "[Amplitude] Page Viewed", "group": group,
          "group_by": "[Amplitude] Page Path", "totals": totals, "uniques": uniques}
         for group, totals, uniques in (("/", 9, 3), ("/blog/", 4, 2))]
+
+
+def test_segmentation_transformations_get_the_days_slice_without_the_requests_metric():
+    """Why the uniques request asks for a second day: the request's template sees the metric in
+    `stream_slice.extra_fields.query_properties`, the records' transformations do not. If this
+    fails, the CDK now tells records their metric, and the uniques request can ask for one day."""
+    manifest = load_manifest()
+    (stream,) = [s for s in manifest["definitions"]["streams"].values() if s.get("name") == "event_segmentation"]
+    stream["transformations"].insert(-1, {"type": "AddFields", "fields": [
+        {"path": ["seen"], "value": "{{ stream_slice.extra_fields.get('query_properties', 'nothing') }}"}]})
+    catalog = CatalogBuilder().with_stream("event_segmentation", SyncMode.full_refresh).build()
+    with HttpMocker() as http:
+        http.get(HttpRequest(f"{API}/2/events/segmentation", query_params=ANY_QUERY_PARAMS), [
+            HttpResponse(json.dumps(segmentation_chart(["2024-01-01"], [[9], [4]]))),
+            HttpResponse(json.dumps(segmentation_chart(["2023-12-31", "2024-01-01"], [[1, 3], [0, 2]])))])
+        output = read(ConcurrentDeclarativeSource(source_config=manifest, config=CONFIG, catalog=catalog), CONFIG, catalog)
+    assert not output.errors, output.errors
+    assert [(r.record.data["seen"], r.record.data["totals"], r.record.data["uniques"]) for r in output.records] == [
+        ("nothing", 9, 3), ("nothing", 4, 2)]
 
 
 def test_a_cohort_download_is_requested_with_the_ids_of_its_creation_answer_in_the_slice():

@@ -125,10 +125,16 @@ def session_average_route(emulator, query) -> Response:
 
 
 def _segment_label(emulator, label: str, grouped: bool):
-    """Amplitude has answered grouped labels as `[0, "label"]` (event index, label) and as plain strings."""
+    """Amplitude has answered grouped labels as `[0, "label"]` (event index, label) and as plain
+    strings; ungrouped, `0`, or `{"segmentIndex": 0}` in `seriesMeta` (the user charts' shape)."""
     if not grouped:
-        return 0
+        return {"segmentIndex": 0} if emulator.segmentation_label_style == "meta" else 0
     return [0, label] if emulator.segmentation_label_style == "indexed" else label
+
+
+def _labelled(emulator, data: dict, labels: list) -> dict:
+    """`data` with its labels in `seriesLabels`, or in `seriesMeta` alone (label style "meta")."""
+    return {**data, ("seriesMeta" if emulator.segmentation_label_style == "meta" else "seriesLabels"): labels}
 
 
 def segmentation_route(emulator, query) -> Response:
@@ -164,10 +170,12 @@ def segmentation_route(emulator, query) -> Response:
         return counts.get(day, {}).get(label, {}).get(metric, 0)
 
     series = [[value(day, label) for day in days] for label in labels]
+    if emulator.segmentation_empty_rows:
+        series = [[] if not any(row) else row for row in series]
     data = {
         "series": series,
-        "seriesLabels": [_segment_label(emulator, label, bool(group_by)) for label in labels],
         "seriesCollapsed": [[{"setId": "", "value": sum(row)}] for row in series],
         "xValues": days,
     }
-    return json_response(200, {"data": data})
+    return json_response(200, {"data": _labelled(emulator, data, [_segment_label(emulator, label, bool(group_by))
+                                                                   for label in labels])})

@@ -14,7 +14,7 @@ from typing import Callable, Optional
 from urllib.parse import parse_qs, urlsplit
 
 from integration_tests.emulator import catalog, charts, cohorts
-from integration_tests.emulator.data import generate_events, hour_events, parse_hour, user_pool
+from integration_tests.emulator.data import PAGE_PATH, PAGE_VIEWED, generate_events, hour_events, parse_hour, user_pool
 from integration_tests.emulator.export import export_route
 from integration_tests.emulator.responses import (
     REJECTION_BODIES, UNKNOWN_KEY, WRONG_SECRET, QuietHandler, Response, error_response, json_response,
@@ -142,8 +142,11 @@ class AmplitudeEmulator:
         self.shuffle_members = False
         self.too_large_over_hours = None
         self.export_file = None
-        # charts: "indexed" labels [0, "label"], or "plain" "label"
+        # charts: segmentation labels "indexed" [0, "label"], "plain" "label", or "meta" (plain, or
+        # {"segmentIndex": 0} ungrouped, in `seriesMeta` only); with segmentation_empty_rows, a row without events is [] (both
+        # seen from Amplitude: amplitude-api.md section 8)
         self.segmentation_label_style = "indexed"
+        self.segmentation_empty_rows = False
         # cohorts
         # Amplitude's jobs stay in progress for a few polls; only the tests about polling need
         # that, and a process the suite cannot patch waits 5 s per poll (the CDK's interval)
@@ -235,6 +238,27 @@ class AmplitudeEmulator:
             self.events.extend(new)
             self.events.sort(key=lambda event: event["server_upload_time"])
         return new
+
+    def add_page_paths(self, hour, count: int) -> list:
+        """Page views within `hour` on `count` paths no other event has, a busy content site's day.
+
+        Path n is viewed 1 + n % 5 times by as many visitors, so groups differ in size as
+        Amplitude's ordering needs. Returns the paths.
+        """
+        hour = parse_hour(hour)
+        paths = [f"/archive/{n:04d}/" for n in range(count)]
+        with self.lock:
+            rng = random.Random(f"{self.seed}:paths:{self._late_batches}")
+            self._late_batches += 1
+            for n, path in enumerate(paths):
+                views = hour_events(rng, self._user_pool, self.project_id, hour, 1 + n % 5)
+                for user, event in zip(rng.sample(self._user_pool, len(views)), views):
+                    # event_time is the day a chart counts the view on: the upload's, not earlier
+                    event.update(event_type=PAGE_VIEWED, amplitude_id=user["amplitude_id"],
+                                 event_properties={PAGE_PATH: path}, event_time=event["server_upload_time"])
+                self.events.extend(views)
+            self.events.sort(key=lambda event: event["server_upload_time"])
+        return paths
 
     def segmentation(self, event_type: str, group_by=None) -> dict:
         """{day: {label: {"totals", "uniques"}}} as /2/events/segmentation counts them."""
