@@ -12,15 +12,23 @@ ARG CONNECTOR_VERSION=0.3.0
 
 WORKDIR /airbyte/integration_code
 
-COPY pyproject.toml README.md manifest.yaml ./
+# Dependencies first, from pyproject.toml alone (an empty package and README stand in), so
+# that a change to the connector's own files rebuilds only the small layer below.
+# PIP_BREAK_SYSTEM_PACKAGES lets Debian's pip install system-wide (PEP 668);
+# the Airbyte base ignores it.
+COPY pyproject.toml ./
+RUN mkdir -p source_amplitude_til/local \
+ && touch README.md source_amplitude_til/__init__.py source_amplitude_til/local/__init__.py \
+ && PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --no-cache-dir --disable-pip-version-check . \
+ && rm -rf build source_amplitude_til source_amplitude_til.egg-info README.md
+
+COPY README.md manifest.yaml ./
 COPY source_amplitude_til/ ./source_amplitude_til/
 
 # source_amplitude_til/manifest.yaml is a symlink to ../manifest.yaml; replace
 # it with the real file so the installed package does not depend on this tree.
-# PIP_BREAK_SYSTEM_PACKAGES lets Debian's pip install system-wide (PEP 668);
-# the Airbyte base ignores it.
 RUN cp --remove-destination manifest.yaml source_amplitude_til/manifest.yaml \
- && PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --no-cache-dir --disable-pip-version-check . \
+ && PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --no-cache-dir --disable-pip-version-check --no-deps --force-reinstall . \
  && rm -rf build source_amplitude_til.egg-info \
  && (id -u airbyte >/dev/null 2>&1 || useradd --create-home --shell /usr/sbin/nologin airbyte)
 

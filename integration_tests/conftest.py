@@ -10,7 +10,7 @@ from typing import Dict, List, Optional, Tuple
 
 import pytest
 
-from integration_tests import cli, launcher
+from integration_tests import cli
 
 LOCAL_BASE_URL = "http://127.0.0.1:"
 
@@ -30,17 +30,6 @@ COLUMNS = (
     ("lost", "lost"),
     ("outcome", "outcome"),
 )
-
-
-@pytest.fixture(scope="session", autouse=True)
-def short_cohort_polls():
-    """Reads in this process poll cohort jobs at the forked runs' test interval (launcher.Waits)."""
-    from airbyte_cdk.sources.declarative.async_job.job_orchestrator import AsyncJobOrchestrator
-
-    shipped = AsyncJobOrchestrator._WAIT_TIME_BETWEEN_STATUS_UPDATE_IN_SECONDS
-    launcher.shorten_poll_interval(launcher.TEST_POLL_SECONDS)
-    yield
-    launcher.shorten_poll_interval(shipped)
 
 
 @pytest.fixture
