@@ -43,6 +43,8 @@ class Output:
     stdout: str
     stderr: str
     messages: List[dict] = field(default_factory=list)
+    # The emulator's requests of this run, where the caller kept them (read_with_its_requests).
+    requests: List[dict] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for number, line in enumerate(self.stdout.splitlines(), start=1):
@@ -164,3 +166,13 @@ def assert_clean(command: str, config: Optional[dict], output: Output) -> None:
     assert TRACEBACK not in output.stderr, f"`{command}` wrote a traceback:\n{output.stderr[-3000:]}"
     printed = output.stdout + output.stderr
     assert [n for n, secret in enumerate(secrets_of(config)) if secret in printed] == [], f"`{command}` printed a key"
+
+
+def read_with_its_requests(emulator, catalog: dict) -> Output:
+    """A successful read of `catalog` from `emulator`, with the requests it made alone in
+    `requests` (a module fixture's read: the tests after it add theirs to the emulator's log)."""
+    emulator.reset_log()
+    output = run("read", emulator.config(), catalog)
+    assert output.returncode == 0, output.stderr[-2000:]
+    output.requests = list(emulator.requests)
+    return output

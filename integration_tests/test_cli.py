@@ -48,22 +48,8 @@ def emulator():
 
 
 @pytest.fixture(scope="module")
-def full_read_run(emulator):
-    emulator.reset_log()
-    output = cli.run("read", emulator.config(), cli.catalog())
-    assert output.returncode == 0, output.stderr[-2000:]
-    return output, list(emulator.requests)
-
-
-@pytest.fixture(scope="module")
-def full_read(full_read_run):
-    return full_read_run[0]
-
-
-@pytest.fixture(scope="module")
-def full_read_requests(full_read_run):
-    """The full read's requests alone: other tests add theirs to the emulator's log."""
-    return full_read_run[1]
+def full_read(emulator):
+    return cli.read_with_its_requests(emulator, cli.catalog())
 
 
 def test_spec_declares_both_keys_secret_and_requires_start_date():
@@ -129,8 +115,8 @@ def test_timestamps_keep_microseconds_when_they_are_zero(emulator, full_read):
         assert by_uuid[raw["uuid"]]["server_upload_time"].endswith(".000000+00:00")
 
 
-def test_export_is_read_in_24_hour_windows_of_inclusive_hours(full_read_requests):
-    windows = sorted((r["query"]["start"], r["query"]["end"]) for r in full_read_requests if r["path"] == "/2/export")
+def test_export_is_read_in_24_hour_windows_of_inclusive_hours(full_read):
+    windows = sorted((r["query"]["start"], r["query"]["end"]) for r in full_read.requests if r["path"] == "/2/export")
     assert windows == [("20240101T00", "20240101T23"), ("20240102T00", "20240102T23"), ("20240103T00", "20240103T23")]
 
 

@@ -23,22 +23,8 @@ def emulator():
 
 
 @pytest.fixture(scope="module")
-def default_read_run(emulator):
-    emulator.reset_log()
-    output = cli.run("read", emulator.config(), cli.catalog([STREAM]))
-    assert output.returncode == 0, output.stderr[-2000:]
-    return output, list(emulator.requests)
-
-
-@pytest.fixture(scope="module")
-def default_read(default_read_run):
-    return default_read_run[0]
-
-
-@pytest.fixture(scope="module")
-def default_read_requests(default_read_run):
-    """The default read's requests alone: other tests add theirs to the emulator's log."""
-    return default_read_run[1]
+def default_read(emulator):
+    return cli.read_with_its_requests(emulator, cli.catalog([STREAM]))
 
 
 def dataset_days(emulator):
@@ -80,8 +66,8 @@ def test_totals_equal_a_count_of_the_exported_page_views(emulator, default_read)
     assert {key: r["uniques"] for key, r in records.items()} == {key: len(ids) for key, ids in users.items()}
 
 
-def test_each_day_is_one_totals_and_one_uniques_request_with_the_documented_parameters(emulator, default_read_requests):
-    requests = [r for r in default_read_requests if r["path"] == "/2/events/segmentation"]
+def test_each_day_is_one_totals_and_one_uniques_request_with_the_documented_parameters(emulator, default_read):
+    requests = [r for r in default_read.requests if r["path"] == "/2/events/segmentation"]
     days = [day.replace("-", "") for day in dataset_days(emulator)]
     assert sorted(r["query"]["end"] for r in requests if r["query"]["m"] == "totals") == days
     assert sorted(r["query"]["end"] for r in requests if r["query"]["m"] == "uniques") == days
