@@ -111,11 +111,12 @@ def test_session_length_object_cells_and_a_short_series(emulator):
 
 def test_a_segmentation_cell_that_is_not_a_number_is_null_on_both_paths(emulator):
     """Cells are numbers or {"setId", "value"} objects (amplitude-api.md); a text or a boolean is
-    no count, as in the other charts: null, which leaves totals and uniques out of the record.
+    no count, as in the other charts: null, which leaves totals and uniques out of the record (an
+    hour that is no count makes the day's totals unknown, not the sum of the other hours).
     Ungrouped, the day keeps its record."""
     day = DAYS[-1]
-    body = {"totals": {"data": {"xValues": [day], "seriesLabels": [0], "series": [["12"]]}},
-            "uniques": {"data": {"xValues": DAYS[-2:], "seriesLabels": [0], "series": [[1, True]]}}}
+    body = {"totals": {"data": by_the_hour(day, {"seriesLabels": [0], "series": [[7, "12"]]})},
+            "uniques": {"data": {"xValues": [day], "seriesLabels": [0], "series": [[True]]}}}
     assert records(emulator, "event_segmentation", body, segmentation_group_by="", start_date=day,
                    end_date="2024-01-04") == [{"date": day, "event_type": "[Amplitude] Page Viewed", "group": "0"}]
 
@@ -158,11 +159,18 @@ def test_the_manifest_alone_also_answers_a_dashboard_400_with_a_config_error(emu
         assert "Amplitude rejected the request (HTTP 400): Invalid date range." in error.trace.error.message
 
 
+def by_the_hour(day: str, chart: dict) -> dict:
+    """A day's chart data as the hourly totals request gets it: each row's cells from midnight on,
+    then hours of 0 (an empty row stays empty)."""
+    return {**chart, "xValues": [f"{day}T{hour:02d}:00:00" for hour in range(24)],
+            "series": [row + [0] * (24 - len(row)) if row else row for row in chart["series"]]}
+
+
 def segmentation_records(emulator, totals: dict, uniques: dict, **settings):
-    """A one-day event_segmentation read of DAYS[-1]: `totals` answers for it, `uniques` (its data)
-    for it and the day before."""
+    """A one-day event_segmentation read of DAYS[-1]: `totals` and `uniques` are its data for the
+    day, one cell a row; the totals answer comes by the hour."""
     day = DAYS[-1]
-    body = {"totals": {"data": {"xValues": [day], **totals}}, "uniques": {"data": {"xValues": DAYS[-2:], **uniques}}}
+    body = {"totals": {"data": by_the_hour(day, totals)}, "uniques": {"data": {"xValues": [day], **uniques}}}
     return records(emulator, "event_segmentation", body, start_date=day, end_date="2024-01-04", **settings)
 
 
@@ -178,7 +186,7 @@ def test_segmentation_reads_labels_sent_only_in_series_meta(emulator):
     `seriesMeta` and no `seriesLabels`."""
     assert segmentation_records(
         emulator, {"series": [[46109], [42845]], "seriesMeta": ["United States", "Canada"]},
-        {"series": [[1, 31070], [2, 29001]], "seriesMeta": ["United States", "Canada"]},
+        {"series": [[31070], [29001]], "seriesMeta": ["United States", "Canada"]},
         segmentation_group_by="country",
     ) == [{"date": DAYS[-1], "event_type": "[Amplitude] Page Viewed", "group": group, "group_by": "country",
            "totals": totals, "uniques": uniques}
@@ -190,10 +198,10 @@ def test_segmentation_reads_series_meta_objects_as_their_segment_index(emulator)
     of the real /2/users answer of airbytehq/airbyte#46712 (amplitude-api.md sections 2a, 2b): with
     `seriesLabels`, as in that answer, the labels come from `seriesLabels` and each day is one record."""
     meta_only = segmentation_records(emulator, {"series": [[12]], "seriesMeta": [{"segmentIndex": 0}]},
-                                     {"series": [[3, 5]], "seriesMeta": [{"segmentIndex": 0}]}, segmentation_group_by="")
+                                     {"series": [[5]], "seriesMeta": [{"segmentIndex": 0}]}, segmentation_group_by="")
     both = segmentation_records(
         emulator, {"series": [[12]], "seriesLabels": [0], "seriesMeta": [{"segmentIndex": 0}], "seriesCollapsed": [[0]]},
-        {"series": [[3, 5]], "seriesLabels": [0], "seriesMeta": [{"segmentIndex": 0}], "seriesCollapsed": [[0]]},
+        {"series": [[5]], "seriesLabels": [0], "seriesMeta": [{"segmentIndex": 0}], "seriesCollapsed": [[0]]},
         segmentation_group_by="")
     expected = [{"date": DAYS[-1], "event_type": "[Amplitude] Page Viewed", "group": "0", "totals": 12, "uniques": 5}]
     assert meta_only == expected and both == expected
@@ -203,5 +211,5 @@ def test_an_ungrouped_segmentation_answer_without_series_collapsed_reads_alike(e
     """The `amplitude` npm client's eventSegmentation test answers `series`, `seriesLabels: [0]` and
     `xValues` alone (geoffdutton/amplitude, its eventSegmentation spec)."""
     assert segmentation_records(emulator, {"series": [[25]], "seriesLabels": [0]},
-                                {"series": [[2, 3]], "seriesLabels": [0]}, segmentation_group_by="") == [
+                                {"series": [[3]], "seriesLabels": [0]}, segmentation_group_by="") == [
         {"date": DAYS[-1], "event_type": "[Amplitude] Page Viewed", "group": "0", "totals": 25, "uniques": 3}]

@@ -66,15 +66,17 @@ def test_totals_equal_a_count_of_the_exported_page_views(emulator, default_read)
     assert {key: r["uniques"] for key, r in records.items()} == {key: len(ids) for key, ids in users.items()}
 
 
-def test_each_day_is_one_totals_and_one_uniques_request_with_the_documented_parameters(emulator, default_read):
+def test_each_day_is_one_hourly_totals_and_one_daily_uniques_request_for_that_day_alone(emulator, default_read):
+    """Both requests ask for the day alone, so Amplitude's 1,000 groups are the day's: the totals
+    request by the hour (`i=-3600000`, documented up to 7 days), the uniques one by the day."""
     requests = [r for r in default_read.requests if r["path"] == "/2/events/segmentation"]
     days = [day.replace("-", "") for day in dataset_days(emulator)]
-    assert sorted(r["query"]["end"] for r in requests if r["query"]["m"] == "totals") == days
-    assert sorted(r["query"]["end"] for r in requests if r["query"]["m"] == "uniques") == days
+    for metric, interval in (("totals", "-3600000"), ("uniques", "1")):
+        asked = [r["query"] for r in requests if r["query"]["m"] == metric]
+        assert sorted((q["start"], q["end"]) for q in asked) == [(day, day) for day in days]
+        assert {(q["i"], q["limit"]) for q in asked} == {(interval, "1000")}
     for request in requests:
-        query = request["query"]
-        assert json.loads(query["e"]) == {"event_type": PAGE_VIEWED, "group_by": [PAGE_PATH_GROUP]}
-        assert (query["i"], query["limit"]) == ("1", "1000")
+        assert json.loads(request["query"]["e"]) == {"event_type": PAGE_VIEWED, "group_by": [PAGE_PATH_GROUP]}
         assert request["status"] == 200
 
 
@@ -128,15 +130,26 @@ def test_a_dashboard_400_names_amplitudes_reason(emulator, run_cli):
     assert any("Invalid event property nope" in error["message"] for error in output.errors)
 
 
+def hours_of(day, total):
+    """`total` spread over the day's 24 hours, as cells of an hourly answer: numbers and, one
+    hour in three, {"setId", "value"} objects. The hours' names are not documented: not read."""
+    cells = [total // 24 + (1 if hour < total % 24 else 0) for hour in range(24)]
+    return [f"{day} {hour:02d}:00" for hour in range(24)], [
+        {"setId": "", "value": cell} if hour % 3 == 0 else cell for hour, cell in enumerate(cells)]
+
+
 def test_amplitudes_documented_answer_shapes_read_as_numbers_and_plain_labels(run_cli):
-    """Labels as [event index, label], cells as {"setId", "value"} objects or numbers (amplitude-api.md §7)."""
+    """Labels as [event index, label] or plain strings, cells as {"setId", "value"} objects or
+    numbers (amplitude-api.md §7), the Dashboard REST docs' example counts; a totals answer's
+    hours add up to the day's events."""
     day = "2024-01-01"
-    totals = {"data": {"xValues": [day], "seriesLabels": [[0, "United States"], [0, "Canada"]],
-                       "series": [[{"setId": "", "value": 46109}], [42845]],
+    (hours, united_states), (_, canada) = hours_of(day, 46109), hours_of(day, 42845)
+    totals = {"data": {"xValues": hours, "seriesLabels": [[0, "United States"], [0, "Canada"]],
+                       "series": [united_states, canada],
                        "seriesCollapsed": [[{"setId": "", "value": 46109}], [{"setId": "", "value": 42845}]]}}
-    uniques = {"data": {"xValues": ["2023-12-31", day], "seriesLabels": ["United States", "Canada"],
-                        "series": [[1, {"setId": "", "value": 31070}], [2, 29001]],
-                        "seriesCollapsed": [[{"setId": "", "value": 31071}], [{"setId": "", "value": 29003}]]}}
+    uniques = {"data": {"xValues": [day], "seriesLabels": ["United States", "Canada"],
+                        "series": [[{"setId": "", "value": 31070}], [29001]],
+                        "seriesCollapsed": [[{"setId": "", "value": 31070}], [{"setId": "", "value": 29001}]]}}
     with AmplitudeEmulator(seed=5, hours=24) as emu:
         for metric, body in (("totals", totals), ("uniques", uniques)):
             emu.add_fault("/2/events/segmentation", status=200, times=None, body=body,
@@ -182,9 +195,12 @@ def test_an_event_type_without_events_gives_no_records_when_amplitude_sends_empt
 
 
 def test_a_busy_sites_day_of_1000_page_paths_gives_each_path_its_totals_and_uniques_on_both_paths():
-    """1,000 groups, Amplitude's documented `limit` (amplitude-api.md section 7), on one day."""
+    """1,000 groups, Amplitude's documented `limit` (amplitude-api.md section 7), on one day after
+    a busy day of other paths: `limit` counts the groups of all the request's days (section 8),
+    so a request that also asked for the day before would leave the day's smallest groups out."""
     day = "2024-01-01"
     with AmplitudeEmulator(seed=16, hours=24, events_per_hour=0) as emu:
+        emu.add_page_paths("2023-12-31T10", 500, prefix="/the-day-before/")
         paths = emu.add_page_paths("2024-01-01T10", 1000)
         config = emu.config()
         catalog = CatalogBuilder().with_stream(STREAM, SyncMode.full_refresh).build()

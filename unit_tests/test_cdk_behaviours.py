@@ -104,18 +104,22 @@ def segmentation_chart(days, cells):
     return {"data": {"xValues": days, "seriesLabels": [[0, "/"], [0, "/blog/"]], "series": cells}}
 
 
-def test_segmentation_merges_its_totals_and_uniques_answers_by_day_and_group_telling_them_apart_by_their_days():
+HOURS = [f"2024-01-01T{hour:02d}:00:00" for hour in range(24)]
+
+
+def test_segmentation_merges_its_totals_and_uniques_answers_by_day_and_group_telling_them_apart_by_their_x_values():
     """QueryProperties sends one metric per request and names it in the slice's
-    `extra_fields.query_properties` (the uniques request starts a day early); GroupByKeyMergeStrategy
+    `extra_fields.query_properties` (the totals request asks for hours); GroupByKeyMergeStrategy
     merges the two answers' records on [date, group]."""
     catalog = CatalogBuilder().with_stream("event_segmentation", SyncMode.full_refresh).build()
+    hourly = [[0] * 23 + [9], [{"setId": "", "value": 1}] * 4 + [0] * 20]
     with HttpMocker() as http:
-        for metric, start, body in (
-            ("totals", "20240101", segmentation_chart(["2024-01-01"], [[9], [{"setId": "", "value": 4}]])),
-            ("uniques", "20231231", segmentation_chart(["2023-12-31", "2024-01-01"], [[1, 3], [0, 2]])),
+        for metric, interval, body in (
+            ("totals", "-3600000", segmentation_chart(HOURS, hourly)),
+            ("uniques", "1", segmentation_chart(["2024-01-01"], [[3], [2]])),
         ):
             http.get(HttpRequest(f"{API}/2/events/segmentation", query_params={
-                "m": metric, "start": start, "end": "20240101", "i": "1", "limit": "1000",
+                "m": metric, "start": "20240101", "end": "20240101", "i": interval, "limit": "1000",
                 "e": json.dumps({"event_type": "[Amplitude] Page Viewed", "group_by": [
                     {"type": "event", "value": "[Amplitude] Page Path"}]})}), HttpResponse(json.dumps(body)))
         output = read(ConcurrentDeclarativeSource(source_config=load_manifest(), config=CONFIG, catalog=catalog),
@@ -128,9 +132,9 @@ def test_segmentation_merges_its_totals_and_uniques_answers_by_day_and_group_tel
 
 
 def test_segmentation_transformations_get_the_days_slice_without_the_requests_metric():
-    """Why the uniques request asks for a second day: the request's template sees the metric in
+    """Why the totals request asks for hours: the request's template sees the metric in
     `stream_slice.extra_fields.query_properties`, the records' transformations do not. If this
-    fails, the CDK now tells records their metric, and the uniques request can ask for one day."""
+    fails, the CDK now tells records their metric, and the totals request can ask for the day."""
     manifest = load_manifest()
     (stream,) = [s for s in manifest["definitions"]["streams"].values() if s.get("name") == "event_segmentation"]
     stream["transformations"].insert(-1, {"type": "AddFields", "fields": [
@@ -138,8 +142,8 @@ def test_segmentation_transformations_get_the_days_slice_without_the_requests_me
     catalog = CatalogBuilder().with_stream("event_segmentation", SyncMode.full_refresh).build()
     with HttpMocker() as http:
         http.get(HttpRequest(f"{API}/2/events/segmentation", query_params=ANY_QUERY_PARAMS), [
-            HttpResponse(json.dumps(segmentation_chart(["2024-01-01"], [[9], [4]]))),
-            HttpResponse(json.dumps(segmentation_chart(["2023-12-31", "2024-01-01"], [[1, 3], [0, 2]])))])
+            HttpResponse(json.dumps(segmentation_chart(HOURS, [[9] + [0] * 23, [4] + [0] * 23]))),
+            HttpResponse(json.dumps(segmentation_chart(["2024-01-01"], [[3], [2]])))])
         output = read(ConcurrentDeclarativeSource(source_config=manifest, config=CONFIG, catalog=catalog), CONFIG, catalog)
     assert not output.errors, output.errors
     assert [(r.record.data["seen"], r.record.data["totals"], r.record.data["uniques"]) for r in output.records] == [

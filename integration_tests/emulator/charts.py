@@ -14,6 +14,8 @@ from integration_tests.emulator.responses import Response, error_response, json_
 
 _DAY_PARAM = re.compile(r"^\d{8}$")
 SEGMENTATION_METRICS = ("uniques", "totals")
+HOURLY = "-3600000"
+SEGMENTATION_INTERVALS = ("1", HOURLY)
 
 
 def dataset_days(emulator) -> list:
@@ -43,17 +45,24 @@ def build_charts(emulator) -> None:
     emulator.session_lengths = {day: rng.uniform(60, 1800) for day in days}
 
 
-def segmentation(emulator, event_type: str, group_by=None) -> dict:
-    """{day: {label: {"totals": events, "uniques": distinct users}}} for one event type."""
+def segmentation(emulator, event_type: str, group_by=None, bucket=chart_day) -> dict:
+    """{bucket: {label: {"totals": events, "uniques": distinct users}}} for one event type; the
+    buckets are days, or hours with `bucket=chart_hour`."""
     counts = {}
     with emulator.lock:
         events = [event for event in emulator.events if event["event_type"] == event_type]
     for event in events:
-        cell = counts.setdefault(chart_day(event), {}).setdefault(group_value(event, group_by), [0, set()])
+        cell = counts.setdefault(bucket(event), {}).setdefault(group_value(event, group_by), [0, set()])
         cell[0] += 1
         cell[1].add(event["amplitude_id"])
-    return {day: {label: {"totals": n, "uniques": len(ids)} for label, (n, ids) in labels.items()}
-            for day, labels in counts.items()}
+    return {key: {label: {"totals": n, "uniques": len(ids)} for label, (n, ids) in labels.items()}
+            for key, labels in counts.items()}
+
+
+def chart_hour(event: dict) -> str:
+    """The hour an hourly chart (`i=-3600000`) counts an event in, as its `xValues` name it. The
+    format of Amplitude's hourly `xValues` is not documented; the connector does not read them."""
+    return f"{chart_day(event)}T{event['event_time'][11:13]}:00:00"
 
 
 def _requested_days(emulator, query):
@@ -138,7 +147,8 @@ def _labelled(emulator, data: dict, labels: list) -> dict:
 
 
 def segmentation_route(emulator, query) -> Response:
-    """`e` (JSON event with at most one group-by), `m` uniques|totals, `i=1`, `limit` groups by size."""
+    """`e` (JSON event with at most one group-by), `m` uniques|totals, `i` 1 (daily) or -3600000
+    (hourly), `limit` groups by size over the whole request window."""
     days, error = _requested_days(emulator, query)
     if error:
         return error
@@ -149,33 +159,43 @@ def segmentation_route(emulator, query) -> Response:
     except (ValueError, KeyError, TypeError):
         return error_response(400, "invalid", "Invalid event", "e must be a JSON event with an event_type")
     metric = query.get("m") or "uniques"
-    if metric not in SEGMENTATION_METRICS or query.get("i", "1") != "1" or len(group_bys) > 1:
-        return error_response(400, "invalid", "Invalid chart definition", "the emulator serves daily uniques or totals")
+    interval = query.get("i", "1")
+    if metric not in SEGMENTATION_METRICS or interval not in SEGMENTATION_INTERVALS or len(group_bys) > 1:
+        return error_response(400, "invalid", "Invalid chart definition",
+                              "the emulator serves daily or hourly uniques or totals")
+    if interval == HOURLY and len(days) > 7:
+        return error_response(400, "invalid", "Invalid date range", "hourly segmentation is capped at 7 days")
     try:
         limit = min(int(query.get("limit", "100")), 1000)
     except ValueError:
         return error_response(400, "invalid", "Invalid limit", "limit must be a number")
     group_by = group_bys[0] if group_bys else None
 
-    counts = segmentation(emulator, event_type, group_by)
+    daily = segmentation(emulator, event_type, group_by)
     sizes = {}
     for day in days:
-        for label, cell in counts.get(day, {}).items():
+        for label, cell in daily.get(day, {}).items():
             sizes[label] = sizes.get(label, 0) + cell["totals"]
     labels = sorted(sizes, key=lambda label: (-sizes[label], label))[:limit] if group_by else ["0"]
 
-    def value(day, label):
-        if _is_future(emulator, day):
-            return 0
-        return counts.get(day, {}).get(label, {}).get(metric, 0)
+    if interval == HOURLY:
+        counts = segmentation(emulator, event_type, group_by, bucket=chart_hour)
+        buckets = [f"{day}T{hour:02d}:00:00" for day in days for hour in range(24)]
+    else:
+        counts, buckets = daily, days
 
-    series = [[value(day, label) for day in days] for label in labels]
+    def value(bucket, label):
+        if _is_future(emulator, bucket[:10]):
+            return 0
+        return counts.get(bucket, {}).get(label, {}).get(metric, 0)
+
+    series = [[value(bucket, label) for bucket in buckets] for label in labels]
     if emulator.segmentation_empty_rows:
         series = [[] if not any(row) else row for row in series]
     data = {
         "series": series,
         "seriesCollapsed": [[{"setId": "", "value": sum(row)}] for row in series],
-        "xValues": days,
+        "xValues": buckets,
     }
     return json_response(200, {"data": _labelled(emulator, data, [_segment_label(emulator, label, bool(group_by))
                                                                    for label in labels])})

@@ -239,14 +239,15 @@ class AmplitudeEmulator:
             self.events.sort(key=lambda event: event["server_upload_time"])
         return new
 
-    def add_page_paths(self, hour, count: int) -> list:
-        """Page views within `hour` on `count` paths no other event has, a busy content site's day.
+    def add_page_paths(self, hour, count: int, prefix: str = "/archive/") -> list:
+        """Page views within `hour` on `count` paths no other event has (give each call its own
+        `prefix`), a busy content site's day.
 
         Path n is viewed 1 + n % 5 times by as many visitors, so groups differ in size as
         Amplitude's ordering needs. Returns the paths.
         """
         hour = parse_hour(hour)
-        paths = [f"/archive/{n:04d}/" for n in range(count)]
+        paths = [f"{prefix}{n:04d}/" for n in range(count)]
         with self.lock:
             rng = random.Random(f"{self.seed}:paths:{self._late_batches}")
             self._late_batches += 1
