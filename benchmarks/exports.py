@@ -1,10 +1,12 @@
 """The benchmark's export zips, built once with the emulator's generator and cached by name.
 
-Three event sizes (the JSON line as Amplitude writes it), each at two export sizes five times
+Four event sizes (the JSON line as Amplitude writes it), each at two export sizes five times
 apart, so memory that grows with the export shows up instead of being assumed away:
 
 - 200B: a bare event (ids, type, two timestamps), as a server-side tracking plan sends;
 - 800B: the emulator's event without the empty bags and library fields;
+- 2KB: the emulator's event of Amplitude's browser SDK with the page, attribution and
+  session properties its defaults track, as a website sends (about 1.9 KB);
 - 4KB: the emulator's event with 60 event and user properties, as product analytics sends.
 """
 
@@ -38,6 +40,22 @@ def _trimmed(event: dict, rng: random.Random) -> dict:
     return {name: value for name, value in event.items() if name not in _LIBRARY_FIELDS}
 
 
+def _website(event: dict, rng: random.Random) -> dict:
+    """The browser SDK's default tracking: page counter, attribution and session replay properties."""
+    event["event_properties"].update({
+        "[Amplitude] Page Counter": rng.randrange(1, 20),
+        "[Amplitude] Session Replay ID": f"{event['device_id']}/{event['session_id']}",
+    })
+    event["user_properties"].update({
+        "initial_utm_medium": rng.choice(["EMPTY", "social", "cpc", "email"]),
+        "initial_utm_campaign": rng.choice(["EMPTY", "spring-launch", "newsletter-42"]),
+        "initial_gclid": "EMPTY",
+        "initial_fbclid": "EMPTY",
+        "initial_referring_domain": "www.linkedin.com",
+    })
+    return event
+
+
 def _with_properties(event: dict, rng: random.Random) -> dict:
     """Property bags of mixed types, as instrumented products send them."""
     for bag in ("event_properties", "user_properties"):
@@ -51,7 +69,9 @@ def _with_properties(event: dict, rng: random.Random) -> dict:
     return event
 
 
-SHAPES: Dict[str, Callable[[dict, random.Random], dict]] = {"200B": _bare, "800B": _trimmed, "4KB": _with_properties}
+SHAPES: Dict[str, Callable[[dict, random.Random], dict]] = {
+    "200B": _bare, "800B": _trimmed, "2KB": _website, "4KB": _with_properties,
+}
 
 # (shape, hours, events_per_hour): an hour holds 0.875 * events_per_hour events on average
 # (uniform 0..2x, one hour in eight empty); every hour's file is the same size at both export
@@ -61,6 +81,8 @@ SIZES = {
     "200B-large": ("200B", 120, 4_800),
     "800B-small": ("800B", 24, 2_400),
     "800B-large": ("800B", 120, 2_400),
+    "2KB-small": ("2KB", 24, 1_600),
+    "2KB-large": ("2KB", 120, 1_600),
     "4KB-small": ("4KB", 24, 800),
     "4KB-large": ("4KB", 120, 800),
 }

@@ -48,6 +48,18 @@ TESTED_CDK, and each seam has a test that fails when the seam stops doing its jo
    without its adapter raises; both fail
    integration_tests/test_faults.py::test_unreadable_export_is_downloaded_again_and_delivered_exactly_once.
 
+4. What `launch` prints reaches stdout every few milliseconds (`flush_output_every`).
+   Touches: `airbyte_cdk.entrypoint.PRINT_BUFFER.flush_interval`, the buffer `launch` prints
+   every message through (0.1 s by default).
+   Why no public extension point: `launch` uses the module's buffer and takes no interval.
+   The platform and PyAirbyte parse stdout while the connector runs; a 0.1 s batch of records
+   is megabytes, far more than a pipe holds, so the connector's main thread waits in `write`
+   until the reader has parsed nearly all of it, and the two take turns on the cores instead
+   of running side by side (benchmarks/README.md, the consumer setting).
+   On an upgrade: a buffer without `flush_interval` raises at start-up; one that no longer
+   reads it fails
+   unit_tests/test_cdk_seams.py::test_launch_output_reaches_stdout_within_the_flush_interval.
+
 The version check itself: unit_tests/test_cdk_seams.py (inside the range no line, outside it
 exactly one WARN naming this module).
 
@@ -64,6 +76,7 @@ from queue import Queue
 from typing import Any, List, MutableMapping, Optional, Tuple
 
 import requests
+from airbyte_cdk import entrypoint
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
 from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
 from airbyte_cdk.sources.streams.concurrent.state_converters.datetime_stream_state_converter import (
@@ -176,3 +189,13 @@ def send_again(response: requests.Response, timeout: Tuple[float, float]) -> req
     session.mount(request.url, response.connection)
     settings = session.merge_environment_settings(request.url, {}, True, None, None)
     return session.send(request, timeout=timeout, **settings)
+
+
+# ---------------------------------------------------------------- 4. output flushed often
+
+
+def flush_output_every(seconds: float) -> None:
+    """Flush what `launch` prints at least every `seconds` (see seam 4 in the docstring)."""
+    if not hasattr(entrypoint.PRINT_BUFFER, "flush_interval"):
+        raise AttributeError("airbyte-cdk's PRINT_BUFFER has no flush_interval: see cdk_seams, seam 4")
+    entrypoint.PRINT_BUFFER.flush_interval = seconds

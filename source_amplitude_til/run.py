@@ -1,5 +1,6 @@
 """Console entry point: `source-amplitude-til spec|check|discover|read ...`."""
 
+import fcntl
 import json
 import sys
 import tempfile
@@ -13,7 +14,7 @@ from airbyte_cdk.models import Level
 
 from source_amplitude_til import annotations
 from source_amplitude_til.annotations import v2_fallback
-from source_amplitude_til.cdk_seams import untested_cdk_warning
+from source_amplitude_til.cdk_seams import flush_output_every, untested_cdk_warning
 from source_amplitude_til.config import config_problems, read_notes
 from source_amplitude_til.gc_tuning import collect_cycles_rarely
 from source_amplitude_til.messages import config_error, connection_failed, log
@@ -25,6 +26,19 @@ from source_amplitude_til.state import Migration, migrate_state
 
 # The check's deadline counts from here, the start of the process's own code.
 _STARTED = time.monotonic()
+
+# A reader of stdout parses while the connector runs: output leaves in batches a pipe holds, so
+# neither waits for the other to finish a batch (benchmarks/README.md, the consumer setting).
+_FLUSH_SECONDS = 0.005
+_PIPE_BYTES = 1024 * 1024
+
+
+def _stream_output() -> None:
+    flush_output_every(_FLUSH_SECONDS)
+    try:
+        fcntl.fcntl(sys.__stdout__.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+    except (OSError, ValueError, AttributeError):
+        pass  # stdout is not a pipe, or the system caps pipes lower: the default size works too
 
 
 def _migrated_inputs(args: List[str], workdir: str, state_path: str, catalog_path: Optional[str]) -> Migration:
@@ -108,6 +122,7 @@ def _run(args: List[str], workdir: str) -> None:
         source = SourceAmplitudeTil(config=config, catalog=catalog, state=state)
         if command == "read":
             collect_cycles_rarely()
+            _stream_output()
         launch(source, args)
     finally:
         # The other streams have synced; the sync still fails, naming each stream it could not.

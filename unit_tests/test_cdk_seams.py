@@ -1,9 +1,12 @@
 """The CLI says, in one WARN line, when the installed airbyte-cdk is not one cdk_seams was tested with
-(the seams' own tests: integration_tests/test_cdk_seams.py)."""
+(the seams that need no read are tested here; the others: integration_tests/test_cdk_seams.py)."""
 
+import io
 import json
+import time
 
 import pytest
+from airbyte_cdk import entrypoint
 
 from source_amplitude_til import cdk_seams
 from source_amplitude_til.run import run
@@ -36,3 +39,14 @@ def test_a_cdk_without_package_metadata_is_an_untested_version(monkeypatch):
 
     monkeypatch.setattr(cdk_seams.metadata, "version", missing)
     assert "(version unknown)" in cdk_seams.untested_cdk_warning()
+
+
+def test_launch_output_reaches_stdout_within_the_flush_interval(monkeypatch):
+    stdout = io.StringIO()
+    monkeypatch.setattr(entrypoint.sys, "__stdout__", stdout)
+    monkeypatch.setattr(entrypoint.PRINT_BUFFER, "flush_interval", entrypoint.PRINT_BUFFER.flush_interval)
+    cdk_seams.flush_output_every(0.005)
+    entrypoint.PRINT_BUFFER.write("first\n")
+    time.sleep(0.01)
+    entrypoint.PRINT_BUFFER.write("second\n")
+    assert stdout.getvalue().endswith("second\n")
