@@ -22,7 +22,7 @@ from typing import Dict, List, Optional
 
 from sqlalchemy import text
 
-from source_amplitude_til.local import table
+from source_amplitude_til.local import memory, table
 
 # PyAirbyte reads these when imported: no connector registry lookup, no telemetry
 os.environ.setdefault("AIRBYTE_OFFLINE_MODE", "1")
@@ -34,8 +34,28 @@ with warnings.catch_warnings():
     import airbyte
     from airbyte.exceptions import AirbyteConnectorCheckFailedError, PyAirbyteError
 
+    from source_amplitude_til.local import progress
+
 CONNECTOR = "source-amplitude-til"
 SYNC_LOG = "sync_log"
+# Events are exactly-once by construction (each window's state is written after its records and
+# the next sync starts after it), so PyAirbyte may append them: merging on uuid compared every
+# new event with every stored one. Other streams re-send days still counting and must merge.
+APPEND_ONLY = ("events",)
+# DuckDB takes 80 % of the machine's memory by default; bounded, its joins and loads spill to
+# the temporary directory instead of growing the sync past what a laptop can spare.
+DUCKDB_MEMORY_LIMIT = "128MB"
+
+
+class BoundedDuckDBCache(airbyte.DuckDBCache):
+    """PyAirbyte's DuckDB cache, its connections opened with a memory limit and a spill directory."""
+
+    memory_limit: str = DUCKDB_MEMORY_LIMIT
+    temp_directory: str
+
+    def get_sql_alchemy_connect_args(self) -> dict:
+        return {"config": {"memory_limit": self.memory_limit, "temp_directory": self.temp_directory,
+                           "preserve_insertion_order": False, "threads": 1}}
 
 
 @dataclass
@@ -121,6 +141,13 @@ def _log_run(cache, started: datetime, seconds: float, records: int) -> None:
         )
 
 
+def _reads(streams: List[str]) -> List[tuple]:
+    """(streams, write strategy) of each PyAirbyte read: one strategy applies to a whole read."""
+    appended = [stream for stream in streams if stream in APPEND_ONLY]
+    merged = [stream for stream in streams if stream not in APPEND_ONLY]
+    return [(group, strategy) for group, strategy in ((appended, "append"), (merged, "auto")) if group]
+
+
 def sync(config: dict, db_path: Path) -> List[StreamSummary]:
     """Sync every stream the config allows into `db_path`, incrementally; one summary per stream."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -138,12 +165,15 @@ def sync(config: dict, db_path: Path) -> List[StreamSummary]:
     }
     with tempfile.TemporaryDirectory(prefix="amplitude-til-sync-") as batches:
         # PyAirbyte stages records in files under cache_dir (default: ./.cache) before loading them
-        cache = airbyte.DuckDBCache(db_path=str(db_path), schema_name="main", cache_dir=Path(batches))
+        cache = BoundedDuckDBCache(db_path=str(db_path), schema_name="main", cache_dir=Path(batches),
+                                   temp_directory=str(Path(batches) / "duckdb"))
         before = _row_counts(cache, list(cursors))
         try:
-            result = source.read(cache=cache)
+            records = 0
+            for streams, strategy in _reads(list(cursors)):
+                records += source.read(cache=cache, streams=streams, write_strategy=strategy).processed_records
             seconds = time.monotonic() - clock
-            _log_run(cache, started, seconds, result.processed_records)
+            _log_run(cache, started, seconds, records)
             return _summaries(cache, cursors, before, started)
         finally:
             # close the file, so a reader (make report, DuckDB's CLI) can open it in this process too
@@ -165,14 +195,19 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     config = load_config(args.config)
     print(f"Syncing every stream of {args.config} into {args.db} (state kept in the file)", flush=True)
+    progress.install()
+    clock = time.monotonic()
     try:
-        summaries = sync(config, args.db)
+        with memory.PeakSampler(os.getpid(), every=0.5) as sampler:
+            summaries = sync(config, args.db)
     except AirbyteConnectorCheckFailedError as error:
         raise SystemExit(f"The connector's check failed: {error.context.get('failure_reason')}") from None
     except PyAirbyteError as error:
         raise SystemExit(f"The sync failed: {error}") from None
     print()
     print(render(summaries))
+    print(f"\nTook {time.monotonic() - clock:,.0f} s; peak memory {sampler.peak_mb:,.0f} MB "
+          f"(PSS of this process and the connector, sampled every 0.5 s)")
     return 0
 
 
