@@ -6,7 +6,10 @@ emulator, never with numbers copied from a run.
 
 import json
 import logging
+import os
 import shutil
+import signal
+import time
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 
@@ -168,10 +171,32 @@ def test_sync_log_records_each_run(demo_sync):
     assert 0 < seconds < 600
 
 
+def killed_mid_export(emulator, config, database) -> tuple:
+    """A sync of `config` in a forked process (PyAirbyte already imported), killed with its
+    connector while the emulator holds back the export of the hours after `emulator.end_hour`:
+    (whether the held export was asked for, how the sync ended)."""
+    held = emulator.add_fault("/2/export", kind="slow", body=30, when=lambda query: query["start"] >= (
+        emulator.end_hour.strftime("%Y%m%dT%H")))
+    pid = os.fork()
+    if pid == 0:  # the child: its own process group, so the kill reaches the connector it starts
+        os.setpgid(0, 0)
+        try:
+            sync.sync(config, database)
+        finally:
+            os._exit(0)
+    deadline = time.monotonic() + 60
+    while not held.fired and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    return bool(held.fired), os.waitstatus_to_exitcode(status)
+
+
 @pytest.fixture(scope="module")
 def next_syncs(demo_sync, tmp_path_factory):
-    """Two more syncs into a copy of the demo sync's file: one with nothing new, then one after
-    late events. They read a second emulator of the same data, so the demo tests' stays as synced."""
+    """More syncs into a copy of the demo sync's file: one with nothing new, then, after late
+    events, one killed while it exports them and one that finishes. They read a second emulator
+    of the same data, so the demo tests' stays as synced."""
     _, database, first, _, _ = demo_sync
     copy = tmp_path_factory.mktemp("next-syncs") / database.name
     for path in (database, database.with_name(database.name + ".wal")):
@@ -184,14 +209,15 @@ def next_syncs(demo_sync, tmp_path_factory):
         second_requests = list(emulator.requests)
         new = emulator.add_events(emulator.end_hour, 7) + emulator.add_events(emulator.end_hour + timedelta(hours=1), 5)
         later = {**config, "end_date": (emulator.end_hour + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        killed = killed_mid_export(emulator, later, copy)
         third = sync.sync(later, copy)
     by_stream = [{summary.stream: summary for summary in summaries} for summaries in (first, second, third)]
-    return emulator, copy, by_stream, second_requests, new
+    return emulator, copy, by_stream, second_requests, new, killed
 
 
 def test_next_syncs_add_nothing_then_exactly_the_new_hours_events(demo_sync, next_syncs):
     synced, *_ = demo_sync
-    emulator, database, (first, second, third), second_requests, new = next_syncs
+    emulator, database, (first, second, third), second_requests, new, _ = next_syncs
     assert first["events"].added == len(synced.events)
     assert (second["events"].written, second["events"].added) == (0, 0)
     # the state came from the file: the second sync asked for no hour the first one had read
@@ -205,6 +231,17 @@ def test_next_syncs_add_nothing_then_exactly_the_new_hours_events(demo_sync, nex
     added = query(database, "SELECT uuid FROM events WHERE server_upload_time >= ?",
                   emulator.end_hour.replace(tzinfo=None))
     assert {uuid for (uuid,) in added} == {event["uuid"] for event in new}
+
+
+def test_a_sync_killed_mid_export_loses_and_duplicates_nothing_at_the_next(demo_sync, next_syncs):
+    emulator, database, _, _, _, (export_held, exit_code) = next_syncs
+    assert export_held and exit_code == -signal.SIGKILL
+    stored = [uuid for (uuid,) in query(database, "SELECT uuid FROM events")]
+    assert sorted(stored) == sorted(event["uuid"] for event in emulator.events)
+    for name, stream in demo_sync[3].items():
+        key = ", ".join(f'"{path[0]}"' for path in stream["source_defined_primary_key"])
+        (rows, keys), = query(database, f'SELECT count(*), count(DISTINCT ({key})) FROM "{name}"')
+        assert rows == keys, f"{name} has duplicate primary keys"
 
 
 def test_bad_credentials_stop_with_the_connectors_reason_and_no_secret(tmp_path):

@@ -38,12 +38,9 @@ with warnings.catch_warnings():
 
 CONNECTOR = "source-amplitude-til"
 SYNC_LOG = "sync_log"
-# Events are exactly-once by construction (each window's state is written after its records and
-# the next sync starts after it), so PyAirbyte may append them: merging on uuid compared every
-# new event with every stored one. Other streams re-send days still counting and must merge.
-APPEND_ONLY = ("events",)
-# DuckDB takes 80 % of the machine's memory by default; bounded, its joins and loads spill to
-# the temporary directory instead of growing the sync past what a laptop can spare.
+# DuckDB takes 80 % of the machine's memory by default, and loading PyAirbyte's staged files
+# grew the sync by about 1 KB per event. Bounded, it spills to the temporary directory instead;
+# 64 MB failed to load 80,000 events (benchmarks/README.md).
 DUCKDB_MEMORY_LIMIT = "128MB"
 
 
@@ -54,6 +51,8 @@ class BoundedDuckDBCache(airbyte.DuckDBCache):
     temp_directory: str
 
     def get_sql_alchemy_connect_args(self) -> dict:
+        # Order of rows in a table means nothing here, and keeping it holds loads in memory; one
+        # thread loads in one buffer rather than one per thread (with two, 128 MB ran out).
         return {"config": {"memory_limit": self.memory_limit, "temp_directory": self.temp_directory,
                            "preserve_insertion_order": False, "threads": 1}}
 
@@ -141,13 +140,6 @@ def _log_run(cache, started: datetime, seconds: float, records: int) -> None:
         )
 
 
-def _reads(streams: List[str]) -> List[tuple]:
-    """(streams, write strategy) of each PyAirbyte read: one strategy applies to a whole read."""
-    appended = [stream for stream in streams if stream in APPEND_ONLY]
-    merged = [stream for stream in streams if stream not in APPEND_ONLY]
-    return [(group, strategy) for group, strategy in ((appended, "append"), (merged, "auto")) if group]
-
-
 def sync(config: dict, db_path: Path) -> List[StreamSummary]:
     """Sync every stream the config allows into `db_path`, incrementally; one summary per stream."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -169,11 +161,9 @@ def sync(config: dict, db_path: Path) -> List[StreamSummary]:
                                    temp_directory=str(Path(batches) / "duckdb"))
         before = _row_counts(cache, list(cursors))
         try:
-            records = 0
-            for streams, strategy in _reads(list(cursors)):
-                records += source.read(cache=cache, streams=streams, write_strategy=strategy).processed_records
+            result = source.read(cache=cache)
             seconds = time.monotonic() - clock
-            _log_run(cache, started, seconds, records)
+            _log_run(cache, started, seconds, result.processed_records)
             return _summaries(cache, cursors, before, started)
         finally:
             # close the file, so a reader (make report, DuckDB's CLI) can open it in this process too
