@@ -1,6 +1,7 @@
 """`make sync` prints progress lines when its output is a file or a pipe."""
 
 import io
+import logging
 import threading
 
 import pytest
@@ -10,6 +11,18 @@ progress = pytest.importorskip("source_amplitude_til.local.progress")
 
 from airbyte.sources import base  # noqa: E402
 from airbyte_protocol.models import AirbyteMessage, AirbyteRecordMessage, Type  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def logging_as_found():
+    """A PyAirbyte tracker gives the "airbyte" logger, which is also the CDK's, a file handler of its
+    own and stops it propagating; other tests read the CDK's logs from the root logger."""
+    logger = logging.getLogger("airbyte")
+    handlers, propagate, level = list(logger.handlers), logger.propagate, logger.level
+    yield
+    logger.handlers[:] = handlers
+    logger.propagate = propagate
+    logger.setLevel(level)
 
 
 def records(stream, count):
