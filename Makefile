@@ -10,7 +10,7 @@ DB ?= amplitude.duckdb
 # (each `make sync`, each benchmark run) compiles the CDK again, about a second.
 UV := $(or $(shell command -v uv 2>/dev/null),$(BIN)/uv)
 
-.PHONY: demo test bench sync report clean
+.PHONY: demo test bench bench-local sync report clean
 
 $(BIN)/source-amplitude-til: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ test: $(BIN)/source-amplitude-til
 
 bench: $(BIN)/source-amplitude-til
 	$(BIN)/python -m benchmarks.run --timeout 1800
+
+bench-local: $(BIN)/source-amplitude-til
+	$(BIN)/python -m benchmarks.local_sync
 
 sync: $(BIN)/source-amplitude-til
 	$(BIN)/python -m source_amplitude_til.local.sync --config $(CONFIG) --db $(DB)

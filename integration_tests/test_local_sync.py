@@ -4,9 +4,13 @@ Every figure is compared with the emulator's own data or with the CLI's records 
 emulator, never with numbers copied from a run.
 """
 
+import io
 import json
 import logging
+import os
 import shutil
+import signal
+import time
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 
@@ -16,7 +20,7 @@ import pytest
 from integration_tests import cli
 from demo import demo_emulator
 from integration_tests.emulator import RAW_TIME_FORMAT, AmplitudeEmulator
-from source_amplitude_til.local import report, sync
+from source_amplitude_til.local import progress, report, sync
 
 EVENT_TIMESTAMPS = tuple(cli.TIME_FIELDS)
 PROPERTY_BAGS = ("event_properties", "user_properties", "group_properties", "groups", "data", "plan")
@@ -168,10 +172,32 @@ def test_sync_log_records_each_run(demo_sync):
     assert 0 < seconds < 600
 
 
+def killed_mid_export(emulator, config, database, hold_seconds=60) -> tuple:
+    """A sync of `config` in a forked process (PyAirbyte already imported), killed with its
+    connector while the emulator holds back, for up to `hold_seconds`, the export of the hours
+    from `emulator.end_hour` on: (whether that export was asked for, how the sync ended)."""
+    new_hours = emulator.end_hour.strftime("%Y%m%dT%H")
+    held = emulator.add_fault("/2/export", kind="slow", body=hold_seconds, when=lambda query: query["start"] >= new_hours)
+    pid = os.fork()
+    if pid == 0:  # the child: its own process group, so the kill reaches the connector it starts
+        os.setpgid(0, 0)
+        try:
+            sync.sync(config, database)
+        finally:
+            os._exit(0)
+    deadline = time.monotonic() + hold_seconds
+    while not held.fired and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    return bool(held.fired), os.waitstatus_to_exitcode(status)
+
+
 @pytest.fixture(scope="module")
 def next_syncs(demo_sync, tmp_path_factory):
-    """Two more syncs into a copy of the demo sync's file: one with nothing new, then one after
-    late events. They read a second emulator of the same data, so the demo tests' stays as synced."""
+    """More syncs into a copy of the demo sync's file: one with nothing new, then, after late
+    events, one killed while it exports them and one that finishes, printing progress lines.
+    They read a second emulator of the same data, so the demo tests' stays as synced."""
     _, database, first, _, _ = demo_sync
     copy = tmp_path_factory.mktemp("next-syncs") / database.name
     for path in (database, database.with_name(database.name + ".wal")):
@@ -184,14 +210,17 @@ def next_syncs(demo_sync, tmp_path_factory):
         second_requests = list(emulator.requests)
         new = emulator.add_events(emulator.end_hour, 7) + emulator.add_events(emulator.end_hour + timedelta(hours=1), 5)
         later = {**config, "end_date": (emulator.end_hour + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")}
-        third = sync.sync(later, copy)
+        killed = killed_mid_export(emulator, later, copy)
+        lines = io.StringIO()
+        with progress.lines(every=0.05, out=lines):
+            third = sync.sync(later, copy)
     by_stream = [{summary.stream: summary for summary in summaries} for summaries in (first, second, third)]
-    return emulator, copy, by_stream, second_requests, new
+    return emulator, copy, by_stream, second_requests, new, killed, lines.getvalue()
 
 
 def test_next_syncs_add_nothing_then_exactly_the_new_hours_events(demo_sync, next_syncs):
     synced, *_ = demo_sync
-    emulator, database, (first, second, third), second_requests, new = next_syncs
+    emulator, database, (first, second, third), second_requests, new, *_ = next_syncs
     assert first["events"].added == len(synced.events)
     assert (second["events"].written, second["events"].added) == (0, 0)
     # the state came from the file: the second sync asked for no hour the first one had read
@@ -205,6 +234,24 @@ def test_next_syncs_add_nothing_then_exactly_the_new_hours_events(demo_sync, nex
     added = query(database, "SELECT uuid FROM events WHERE server_upload_time >= ?",
                   emulator.end_hour.replace(tzinfo=None))
     assert {uuid for (uuid,) in added} == {event["uuid"] for event in new}
+
+
+def test_a_sync_killed_mid_export_loses_and_duplicates_nothing_at_the_next(demo_sync, next_syncs):
+    emulator, database, _, _, _, (export_held, exit_code), _ = next_syncs
+    assert export_held and exit_code == -signal.SIGKILL
+    stored = [uuid for (uuid,) in query(database, "SELECT uuid FROM events")]
+    assert sorted(stored) == sorted(event["uuid"] for event in emulator.events)
+    for name, stream in demo_sync[3].items():
+        key = ", ".join(f'"{path[0]}"' for path in stream["source_defined_primary_key"])
+        (rows, keys), = query(database, f'SELECT count(*), count(DISTINCT ({key})) FROM "{name}"')
+        assert rows == keys, f"{name} has duplicate primary keys"
+
+
+def test_progress_lines_off_a_terminal_name_the_stream_read_and_the_write(next_syncs):
+    *_, lines = next_syncs
+    doing = [" ".join(line.split()[6:]) for line in lines.splitlines()]
+    assert any(what.startswith("reading ") for what in doing), lines
+    assert doing[-1].startswith("writing into DuckDB, streams written:"), lines
 
 
 def test_bad_credentials_stop_with_the_connectors_reason_and_no_secret(tmp_path):

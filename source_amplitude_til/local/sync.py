@@ -8,6 +8,7 @@ Each run also appends its start, duration and record count to the `sync_log` tab
 """
 
 import argparse
+import gzip
 import json
 import os
 import shutil
@@ -15,6 +16,7 @@ import sys
 import tempfile
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,20 +24,51 @@ from typing import Dict, List, Optional
 
 from sqlalchemy import text
 
-from source_amplitude_til.local import table
+from source_amplitude_til.local import memory, table
 
-# PyAirbyte reads these when imported: no connector registry lookup, no telemetry
-os.environ.setdefault("AIRBYTE_OFFLINE_MODE", "1")
-os.environ.setdefault("DO_NOT_TRACK", "1")
 with warnings.catch_warnings():
     # notices PyAirbyte's imports raise and no user can act on: google-cloud's Python end-of-life
     # dates, pydantic deprecations, the CDK's experimental classes
     warnings.simplefilter("ignore")
     import airbyte
+    from airbyte._processors.sql.duckdb import DuckDBSqlProcessor
+    from airbyte._writers.jsonl import JsonlWriter
     from airbyte.exceptions import AirbyteConnectorCheckFailedError, PyAirbyteError
+
+    from source_amplitude_til.local import progress
 
 CONNECTOR = "source-amplitude-til"
 SYNC_LOG = "sync_log"
+# DuckDB takes 80 % of the machine's memory by default, and loading PyAirbyte's staged files
+# grew the sync by about 1 KB per event. Bounded, it spills to the temporary directory instead;
+# 64 MB failed to load 80,000 events (benchmarks/README.md).
+DUCKDB_MEMORY_LIMIT = "128MB"
+
+
+class FastJsonlWriter(JsonlWriter):
+    """PyAirbyte's staging files, gzipped at level 1: its default, 9, took more of the sync's one
+    thread than parsing the connector's lines (benchmarks/README.md)."""
+
+    def _open_new_file(self, file_path: Path):
+        return gzip.open(file_path, mode="wt", encoding="utf-8", compresslevel=1)
+
+
+class FastStagingDuckDBProcessor(DuckDBSqlProcessor):
+    file_writer_class = FastJsonlWriter
+
+
+class BoundedDuckDBCache(airbyte.DuckDBCache):
+    """PyAirbyte's DuckDB cache, its connections opened with a memory limit and a spill directory."""
+
+    _sql_processor_class = FastStagingDuckDBProcessor
+    memory_limit: str = DUCKDB_MEMORY_LIMIT
+    temp_directory: str
+
+    def get_sql_alchemy_connect_args(self) -> dict:
+        # Order of rows in a table means nothing here, and keeping it holds loads in memory; one
+        # thread loads in one buffer rather than one per thread (with two, 128 MB ran out).
+        return {"config": {"memory_limit": self.memory_limit, "temp_directory": self.temp_directory,
+                           "preserve_insertion_order": False, "threads": 1}}
 
 
 @dataclass
@@ -129,19 +162,28 @@ def sync(config: dict, db_path: Path) -> List[StreamSummary]:
     source = airbyte.get_source(
         CONNECTOR, config=config, local_executable=connector_executable(), install_if_missing=False
     )
-    # a bad key or region fails here with the connector's one-line reason, not once per stream
-    source.check()
-    source.select_all_streams()
+    # A bad key or region fails in `check` with the connector's one-line reason, not once per
+    # stream. `check` and `discover` each start a connector process, most of it imports: side by
+    # side they take the time of one on two cores.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        checked = pool.submit(source.check)
+        try:
+            source.select_all_streams()
+        finally:
+            checked.result()  # a failed check raises here, over discover's less telling error
     cursors = {
         entry.stream.name: (entry.cursor_field or [None])[0]
         for entry in source.get_configured_catalog().streams
     }
     with tempfile.TemporaryDirectory(prefix="amplitude-til-sync-") as batches:
         # PyAirbyte stages records in files under cache_dir (default: ./.cache) before loading them
-        cache = airbyte.DuckDBCache(db_path=str(db_path), schema_name="main", cache_dir=Path(batches))
+        cache = BoundedDuckDBCache(db_path=str(db_path), schema_name="main", cache_dir=Path(batches),
+                                   temp_directory=str(Path(batches) / "duckdb"))
         before = _row_counts(cache, list(cursors))
         try:
-            result = source.read(cache=cache)
+            # The connector's `check` has validated the config against its spec: validating again
+            # would start one more connector process (`spec`) for nothing.
+            result = source.read(cache=cache, skip_validation=True)
             seconds = time.monotonic() - clock
             _log_run(cache, started, seconds, result.processed_records)
             return _summaries(cache, cursors, before, started)
@@ -162,17 +204,23 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m source_amplitude_til.local.sync", description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=Path("secrets/config.json"))
     parser.add_argument("--db", type=Path, default=Path("amplitude.duckdb"))
+    parser.add_argument("--progress-every", type=float, default=progress.LINE_EVERY_SECONDS, metavar="SECONDS",
+                        help="seconds between progress lines when output is not a terminal")
     args = parser.parse_args(argv)
     config = load_config(args.config)
     print(f"Syncing every stream of {args.config} into {args.db} (state kept in the file)", flush=True)
+    clock = time.monotonic()
     try:
-        summaries = sync(config, args.db)
+        with memory.PeakSampler(os.getpid(), every=0.5) as sampler, progress.lines(every=args.progress_every):
+            summaries = sync(config, args.db)
     except AirbyteConnectorCheckFailedError as error:
         raise SystemExit(f"The connector's check failed: {error.context.get('failure_reason')}") from None
     except PyAirbyteError as error:
         raise SystemExit(f"The sync failed: {error}") from None
     print()
     print(render(summaries))
+    print(f"\nTook {time.monotonic() - clock:,.0f} s; peak memory {sampler.peak_mb:,.0f} MB "
+          f"(RSS of this process and the connector it runs, summed, sampled every 0.5 s)")
     return 0
 
 
