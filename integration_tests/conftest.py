@@ -10,7 +10,7 @@ from typing import Dict, List, Optional, Tuple
 
 import pytest
 
-from integration_tests import cli
+from integration_tests import cli, launcher
 
 LOCAL_BASE_URL = "http://127.0.0.1:"
 
@@ -40,7 +40,8 @@ def run_cli(request):
     connector might still make then goes to the emulator on 127.0.0.1, never to that host.
     """
 
-    def run(command, config=None, catalog=None, state=None, proxy=None, timeout: float = 300) -> cli.Output:
+    def run(command, config=None, catalog=None, state=None, proxy=None, timeout: float = 300,
+            waits: launcher.Waits = launcher.Waits()) -> cli.Output:
         env = None
         if proxy is not None:
             address = f"http://127.0.0.1:{proxy.port}"
@@ -51,7 +52,7 @@ def run_cli(request):
             assert str(config.get("api_base_url", "")).startswith(LOCAL_BASE_URL), (
                 "every config must point api_base_url at the emulator on 127.0.0.1"
             )
-        output = cli.run(command, config, catalog, state, timeout=timeout, env=env)
+        output = cli.run(command, config, catalog, state, timeout=timeout, env=env, waits=waits)
         CLI_OUTPUTS.append((request.node.nodeid, command, output))
         cli.assert_clean(command, config, output)
         return output

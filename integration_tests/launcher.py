@@ -8,7 +8,8 @@ child gets the run's argv, environment and working directory as the console scri
 test_console_script.py and one Builder test still start the real processes.
 
 `Waits` are the test-only knobs applied in the child, never in the shipped connector: the CDK's
-cohort poll interval, and the check's deadline and read timeout.
+cohort poll interval, the check's deadline and read timeout, and a scale for the CDK's retry
+back-off (for tests of how a run ends after its retries, not of how long it waits).
 """
 
 import multiprocessing
@@ -37,6 +38,7 @@ class Waits:
     poll_seconds: Optional[float] = TEST_POLL_SECONDS
     check_deadline_seconds: Optional[float] = None
     read_timeout_seconds: Optional[float] = None
+    backoff_scale: Optional[float] = None
 
 
 def _forkserver():
@@ -56,6 +58,27 @@ def shorten_poll_interval(seconds: float) -> None:
     AsyncJobOrchestrator._WAIT_TIME_BETWEEN_STATUS_UPDATE_IN_SECONDS = seconds
 
 
+class _ScaledSleep:
+    """`time` as the CDK's retries use it, only to sleep: each wait scaled."""
+
+    def __init__(self, scale: float) -> None:
+        self.scale = scale
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds * self.scale)
+
+
+def scale_backoff(scale: float) -> None:
+    """The CDK retries through the `backoff` library, which waits with `time.sleep`, and waits
+    out a rate limit's (or the manifest's) back-off with its own `time.sleep`."""
+    import backoff._sync as retrying
+    from airbyte_cdk.sources.streams.http import rate_limiting
+
+    for module in (retrying, rate_limiting):
+        assert module.time is time, f"{module.__name__} changed how it sleeps"
+        module.time = _ScaledSleep(scale)
+
+
 def _apply(waits: Waits) -> None:
     from source_amplitude_til import reachability, run
 
@@ -70,6 +93,8 @@ def _apply(waits: Waits) -> None:
     if waits.read_timeout_seconds is not None:
         assert hasattr(reachability, "READ_TIMEOUT_SECONDS"), "reachability.py changed its timeout name"
         reachability.READ_TIMEOUT_SECONDS = waits.read_timeout_seconds
+    if waits.backoff_scale is not None:
+        scale_backoff(waits.backoff_scale)
 
 
 def _exit_code(stop: SystemExit) -> int:

@@ -31,6 +31,8 @@ TEST_READ_TIMEOUT_SECONDS = 1
 STALL_SECONDS = TEST_DEADLINE_SECONDS + 30
 # How long a read against a refused address is watched before it is stopped.
 PATIENCE_PROBE_SECONDS = 3
+# The CDK's retry waits scaled in tests of how a check ends after its retries, not of how long it waits.
+BACKOFF_SCALE = 0.05
 
 
 def free_port() -> int:
@@ -118,7 +120,7 @@ def test_garbage_instead_of_tls_is_a_tls_failure():
 def test_an_amplitude_failing_every_request_gets_its_error_after_two_retries():
     with AmplitudeEmulator(hours=2, events_per_hour=1) as emu:
         emu.add_fault("/2/events/list", 503, times=None)
-        message, elapsed = timed_check(emu.config())
+        message, elapsed = timed_check(emu.config(), Waits(backoff_scale=BACKOFF_SCALE))
         attempts = [r for r in emu.requests if r["path"] == "/2/events/list"]
     assert len(attempts) == 1 + 1 + 2, "the probe, then the CDK's check and its 2 retries"
     assert "503" in message or "Service Unavailable" in message, message

@@ -194,24 +194,39 @@ def test_an_event_type_without_events_gives_no_records_when_amplitude_sends_empt
     assert {r["date"] for r in output.records[STREAM]} == set(dataset_days(emulator))
 
 
-def test_a_busy_sites_day_of_1000_page_paths_gives_each_path_its_totals_and_uniques_on_both_paths():
-    """1,000 groups, Amplitude's documented `limit` (amplitude-api.md section 7), on one day after
-    a busy day of other paths: `limit` counts the groups of all the request's days (section 8),
-    so a request that also asked for the day before would leave the day's smallest groups out."""
-    day = "2024-01-01"
+def busy_days(paths_that_day: int, packaged_paths: tuple) -> tuple:
+    """One event_segmentation read per path of a day of `paths_that_day` page paths after a day
+    of 500 others: (the page paths, the emulator's records for the day, the reads' outputs)."""
     with AmplitudeEmulator(seed=16, hours=24, events_per_hour=0) as emu:
-        emu.add_page_paths("2023-12-31T10", 500, prefix="/the-day-before/")
-        paths = emu.add_page_paths("2024-01-01T10", 1000)
+        emu.add_page_paths("2023-12-31T10", 500, prefix="/2023/12/31/")
+        paths = emu.add_page_paths("2024-01-01T10", paths_that_day)
         config = emu.config()
         catalog = CatalogBuilder().with_stream(STREAM, SyncMode.full_refresh).build()
         outputs = [read(SourceAmplitudeTil(config=config, catalog=catalog, packaged_components=packaged), config, catalog)
-                   for packaged in (False, True)]
-        expected = expected_records(emu, PAGE_VIEWED, PAGE_PATH_GROUP)
+                   for packaged in packaged_paths]
+        return paths, expected_records(emu, PAGE_VIEWED, PAGE_PATH_GROUP), outputs
+
+
+def test_a_busy_sites_day_of_1000_page_paths_gives_each_path_its_totals_and_uniques():
+    """1,000 groups, Amplitude's documented `limit` (amplitude-api.md section 7), on one day after
+    a busy day of other paths: `limit` counts the groups of all the request's days (section 8),
+    so a request that also asked for the day before would leave the day's smallest groups out."""
+    paths, expected, (output,) = busy_days(1000, packaged_paths=(True,))
+    records = [r.record.data for r in output.records]
+    assert not output.errors
+    assert len(records) == 1000 and {r["group"] for r in records} == set(paths)
+    assert as_tuples(records) == expected and {r["date"] for r in records} == {"2024-01-01"}
+    (warning, *_) = [m.log for m in output.logs if "the request's limit" in m.log.message]
+    assert warning.level.name == "WARN" and "has 1000 groups" in warning.message
+
+
+def test_a_busy_day_after_a_busy_day_reads_alike_on_both_paths():
+    """The two days have 1,100 groups between them, 100 past `limit` (the Builder path's time grows
+    with the square of a day's groups, so fewer than 1,000 here); the day before's paths sort
+    first, so that, of groups of one size, Amplitude's ordering would keep them."""
+    paths, expected, outputs = busy_days(600, packaged_paths=(False, True))
     builder, package = ([r.record.data for r in output.records] for output in outputs)
     assert not outputs[0].errors and not outputs[1].errors
     assert builder == package
-    assert len(package) == 1000 and {r["group"] for r in package} == set(paths)
-    assert as_tuples(package) == expected and {r["date"] for r in package} == {day}
-    (warning, *_) = [m.log for m in outputs[1].logs if "the request's limit" in m.log.message]
-    assert warning.level.name == "WARN" and "has 1000 groups" in warning.message
+    assert {r["group"] for r in package} == set(paths) and as_tuples(package) == expected
     assert not [m for m in outputs[0].logs if "the request's limit" in m.log.message], "the Builder path cannot log it"
