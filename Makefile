@@ -31,7 +31,7 @@ bench-local: $(BIN)/source-amplitude-til
 	$(BIN)/python -m benchmarks.local_sync
 
 sync: $(BIN)/source-amplitude-til
-	$(BIN)/python -m source_amplitude_til.local.sync --config $(CONFIG) --db $(DB)
+	$(BIN)/python -m source_amplitude_til.local.sync --config $(CONFIG) --db $(DB) $(SYNC_ARGS)
 
 report: $(BIN)/source-amplitude-til
 	$(BIN)/python -m source_amplitude_til.local.report --db $(DB)

@@ -265,6 +265,25 @@ def test_bad_credentials_stop_with_the_connectors_reason_and_no_secret(tmp_path)
     assert "not-the-secret-42" not in message and emulator.api_key not in message
 
 
+def test_duckdb_out_of_memory_names_the_setting_that_raises_its_limit(tmp_path):
+    """DuckDB's spilling does not cover every step of PyAirbyte's writes: past its limit it fails."""
+    with AmplitudeEmulator(hours=2) as emulator:
+        config = tmp_path / "config.json"
+        config.write_text(json.dumps(emulator.config()))
+        with pytest.raises(SystemExit) as stopped:
+            sync.main(["--config", str(config), "--db", str(tmp_path / "a.duckdb"), "--duckdb-memory-limit", "8MB"])
+    message = str(stopped.value)
+    assert "DuckDB needed more than its 8MB" in message and "--duckdb-memory-limit 512MB" in message
+    assert "Traceback" not in message and "INSERT" not in message
+
+
+def test_a_memory_limit_that_is_not_a_size_is_refused_before_any_work(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        sync.main(["--config", str(tmp_path / "none.json"), "--duckdb-memory-limit", "lots"])
+    assert stopped.value.code == 2
+    assert "'lots' is not a size such as 512MB or 2GB" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("content, expected", [
     (None, "No config at"),
     ("{not json", "is not JSON"),

@@ -11,6 +11,7 @@ import argparse
 import gzip
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from source_amplitude_til.local import memory, table
 
@@ -34,6 +36,7 @@ with warnings.catch_warnings():
     from airbyte._processors.sql.duckdb import DuckDBSqlProcessor
     from airbyte._writers.jsonl import JsonlWriter
     from airbyte.exceptions import AirbyteConnectorCheckFailedError, PyAirbyteError
+    from airbyte.shared.sql_processor import SQLRuntimeError
 
     from source_amplitude_til.local import progress
 
@@ -41,7 +44,8 @@ CONNECTOR = "source-amplitude-til"
 SYNC_LOG = "sync_log"
 # DuckDB takes 80 % of the machine's memory by default, and loading PyAirbyte's staged files
 # grew the sync by about 1 KB per event. Bounded, it spills to the temporary directory instead;
-# 64 MB failed to load 80,000 events (benchmarks/README.md).
+# 64 MB failed to load 80,000 events and 96 MB 100,000 (benchmarks/README.md); not every step
+# of a MERGE spills, so a project's wider events may need more (`--duckdb-memory-limit`).
 DUCKDB_MEMORY_LIMIT = "128MB"
 
 
@@ -154,7 +158,7 @@ def _log_run(cache, started: datetime, seconds: float, records: int) -> None:
         )
 
 
-def sync(config: dict, db_path: Path) -> List[StreamSummary]:
+def sync(config: dict, db_path: Path, memory_limit: str = DUCKDB_MEMORY_LIMIT) -> List[StreamSummary]:
     """Sync every stream the config allows into `db_path`, incrementally; one summary per stream."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     started = datetime.now(timezone.utc)
@@ -178,7 +182,7 @@ def sync(config: dict, db_path: Path) -> List[StreamSummary]:
     with tempfile.TemporaryDirectory(prefix="amplitude-til-sync-") as batches:
         # PyAirbyte stages records in files under cache_dir (default: ./.cache) before loading them
         cache = BoundedDuckDBCache(db_path=str(db_path), schema_name="main", cache_dir=Path(batches),
-                                   temp_directory=str(Path(batches) / "duckdb"))
+                                   temp_directory=str(Path(batches) / "duckdb"), memory_limit=memory_limit)
         before = _row_counts(cache, list(cursors))
         try:
             # The connector's `check` has validated the config against its spec: validating again
@@ -190,6 +194,13 @@ def sync(config: dict, db_path: Path) -> List[StreamSummary]:
         finally:
             # close the file, so a reader (make report, DuckDB's CLI) can open it in this process too
             cache.get_sql_engine().dispose()
+
+
+def memory_size(value: str) -> str:
+    """A size DuckDB's `memory_limit` takes, e.g. 512MB or 2GB."""
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", value.strip(), flags=re.IGNORECASE):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a size such as 512MB or 2GB")
+    return value.strip()
 
 
 def render(summaries: List[StreamSummary]) -> str:
@@ -206,17 +217,28 @@ def main(argv=None) -> int:
     parser.add_argument("--db", type=Path, default=Path("amplitude.duckdb"))
     parser.add_argument("--progress-every", type=float, default=progress.LINE_EVERY_SECONDS, metavar="SECONDS",
                         help="seconds between progress lines when output is not a terminal")
+    parser.add_argument("--duckdb-memory-limit", default=DUCKDB_MEMORY_LIMIT, metavar="SIZE", type=memory_size,
+                        help="memory DuckDB may hold while it writes, beyond which it spills to disk (e.g. 512MB)")
     args = parser.parse_args(argv)
     config = load_config(args.config)
     print(f"Syncing every stream of {args.config} into {args.db} (state kept in the file)", flush=True)
     clock = time.monotonic()
     try:
         with memory.PeakSampler(os.getpid(), every=0.5) as sampler, progress.lines(every=args.progress_every):
-            summaries = sync(config, args.db)
+            summaries = sync(config, args.db, args.duckdb_memory_limit)
     except AirbyteConnectorCheckFailedError as error:
         raise SystemExit(f"The connector's check failed: {error.context.get('failure_reason')}") from None
-    except PyAirbyteError as error:
-        raise SystemExit(f"The sync failed: {error}") from None
+    except (PyAirbyteError, SQLRuntimeError, OperationalError) as error:
+        if "Out of Memory" in str(error):
+            raise SystemExit(
+                f"DuckDB needed more than its {args.duckdb_memory_limit} to write into {args.db}. Run the sync again "
+                f"with a higher limit: --duckdb-memory-limit 512MB (make sync SYNC_ARGS='--duckdb-memory-limit 512MB'); "
+                f"it goes on from the state in the file, losing and repeating nothing.") from None
+        if isinstance(error, PyAirbyteError):
+            raise SystemExit(f"The sync failed: {error}") from None
+        # PyAirbyte's SQL errors quote the whole statement; DuckDB's own line says what failed
+        (reason, *_) = [line.strip() for line in str(error).splitlines() if "_duckdb." in line] or [str(error)]
+        raise SystemExit(f"The sync failed writing into {args.db}: {reason}") from None
     print()
     print(render(summaries))
     print(f"\nTook {time.monotonic() - clock:,.0f} s; peak memory {sampler.peak_mb:,.0f} MB "
