@@ -1,5 +1,7 @@
 """Fixtures for every test of the project (unit and integration)."""
 
+import logging
+
 import pytest
 
 from integration_tests import launcher
@@ -15,3 +17,15 @@ def short_cohort_polls():
     launcher.shorten_poll_interval(launcher.TEST_POLL_SECONDS)
     yield
     launcher.shorten_poll_interval(shipped)
+
+
+@pytest.fixture(scope="module")
+def airbyte_logger_as_found():
+    """PyAirbyte gives the "airbyte" logger, which is also the CDK's, a file handler of its own and
+    stops it propagating; the tests of other modules read the CDK's logs from the root logger."""
+    logger = logging.getLogger("airbyte")
+    handlers, propagate, level = list(logger.handlers), logger.propagate, logger.level
+    yield
+    logger.handlers[:] = handlers
+    logger.propagate = propagate
+    logger.setLevel(level)

@@ -6,7 +6,6 @@ emulator, never with numbers copied from a run.
 
 import io
 import json
-import logging
 import os
 import shutil
 import signal
@@ -28,16 +27,7 @@ PAGE_VIEWED = "[Amplitude] Page Viewed"
 PAGE_PATH = "[Amplitude] Page Path"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def logging_as_found():
-    """PyAirbyte gives the "airbyte" logger, which is also the CDK's, a file handler of its own and
-    stops it propagating; in-process CDK reads of other modules read their logs from the root."""
-    logger = logging.getLogger("airbyte")
-    handlers, propagate, level = list(logger.handlers), logger.propagate, logger.level
-    yield
-    logger.handlers[:] = handlers
-    logger.propagate = propagate
-    logger.setLevel(level)
+pytestmark = pytest.mark.usefixtures("airbyte_logger_as_found")
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,6 @@
 """`make sync` prints progress lines when its output is a file or a pipe."""
 
 import io
-import logging
 import threading
 
 import pytest
@@ -13,16 +12,8 @@ from airbyte.sources import base  # noqa: E402
 from airbyte_protocol.models import AirbyteMessage, AirbyteRecordMessage, Type  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def logging_as_found():
-    """A PyAirbyte tracker gives the "airbyte" logger, which is also the CDK's, a file handler of its
-    own and stops it propagating; other tests read the CDK's logs from the root logger."""
-    logger = logging.getLogger("airbyte")
-    handlers, propagate, level = list(logger.handlers), logger.propagate, logger.level
-    yield
-    logger.handlers[:] = handlers
-    logger.propagate = propagate
-    logger.setLevel(level)
+# A PyAirbyte tracker takes over the "airbyte" logger (see the fixture).
+pytestmark = pytest.mark.usefixtures("airbyte_logger_as_found")
 
 
 def records(stream, count):
