@@ -198,9 +198,23 @@ def sync(config: dict, db_path: Path, memory_limit: str = DUCKDB_MEMORY_LIMIT) -
 
 def memory_size(value: str) -> str:
     """A size DuckDB's `memory_limit` takes, e.g. 512MB or 2GB."""
-    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", value.strip(), flags=re.IGNORECASE):
+    size = value.strip()
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", size, flags=re.IGNORECASE):
         raise argparse.ArgumentTypeError(f"{value!r} is not a size such as 512MB or 2GB")
-    return value.strip()
+    return size
+
+
+def failure(error: Exception, db: Path, memory_limit: str) -> str:
+    """The one line a failed sync ends with: PyAirbyte's own message, or for a failed write into
+    DuckDB (PyAirbyte quotes the whole statement) DuckDB's line, and the fix when it ran out."""
+    if "Out of Memory" in str(error):
+        return (f"DuckDB needed more than its {memory_limit} to write into {db}. Run the sync again with a higher "
+                f"limit: --duckdb-memory-limit 512MB (make sync SYNC_ARGS='--duckdb-memory-limit 512MB'); it goes "
+                f"on from the state in the file, losing and repeating nothing.")
+    if isinstance(error, PyAirbyteError):
+        return f"The sync failed: {error}"
+    (reason, *_) = [line.strip() for line in str(error).splitlines() if "_duckdb." in line] or [str(error)]
+    return f"The sync failed writing into {db}: {reason}"
 
 
 def render(summaries: List[StreamSummary]) -> str:
@@ -229,16 +243,7 @@ def main(argv=None) -> int:
     except AirbyteConnectorCheckFailedError as error:
         raise SystemExit(f"The connector's check failed: {error.context.get('failure_reason')}") from None
     except (PyAirbyteError, SQLRuntimeError, OperationalError) as error:
-        if "Out of Memory" in str(error):
-            raise SystemExit(
-                f"DuckDB needed more than its {args.duckdb_memory_limit} to write into {args.db}. Run the sync again "
-                f"with a higher limit: --duckdb-memory-limit 512MB (make sync SYNC_ARGS='--duckdb-memory-limit 512MB'); "
-                f"it goes on from the state in the file, losing and repeating nothing.") from None
-        if isinstance(error, PyAirbyteError):
-            raise SystemExit(f"The sync failed: {error}") from None
-        # PyAirbyte's SQL errors quote the whole statement; DuckDB's own line says what failed
-        (reason, *_) = [line.strip() for line in str(error).splitlines() if "_duckdb." in line] or [str(error)]
-        raise SystemExit(f"The sync failed writing into {args.db}: {reason}") from None
+        raise SystemExit(failure(error, args.db, args.duckdb_memory_limit)) from None
     print()
     print(render(summaries))
     print(f"\nTook {time.monotonic() - clock:,.0f} s; peak memory {sampler.peak_mb:,.0f} MB "
