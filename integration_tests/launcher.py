@@ -27,6 +27,8 @@ from typing import List, Mapping, Optional
 PRELOAD = ["source_amplitude_til.run", "airbyte_cdk.connector_builder.main", "integration_tests.launcher"]
 # Seconds between the CDK's cohort job status polls in test runs (5 s shipped, CDK 7.39.1).
 TEST_POLL_SECONDS = 0.05
+# The CDK's retry waits in tests of how a run ends after its retries (not of how long they wait).
+TEST_BACKOFF_SCALE = 0.05
 
 _context = None
 

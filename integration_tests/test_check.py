@@ -20,7 +20,7 @@ import pytest
 
 from integration_tests import cli
 from integration_tests.emulator import AmplitudeEmulator
-from integration_tests.launcher import Waits
+from integration_tests.launcher import TEST_BACKOFF_SCALE, Waits
 from source_amplitude_til import reachability
 
 CHECK_LIMIT_SECONDS = 60
@@ -31,8 +31,6 @@ TEST_READ_TIMEOUT_SECONDS = 1
 STALL_SECONDS = TEST_DEADLINE_SECONDS + 30
 # How long a read against a refused address is watched before it is stopped.
 PATIENCE_PROBE_SECONDS = 3
-# The CDK's retry waits scaled in tests of how a check ends after its retries, not of how long it waits.
-BACKOFF_SCALE = 0.05
 
 
 def free_port() -> int:
@@ -120,7 +118,7 @@ def test_garbage_instead_of_tls_is_a_tls_failure():
 def test_an_amplitude_failing_every_request_gets_its_error_after_two_retries():
     with AmplitudeEmulator(hours=2, events_per_hour=1) as emu:
         emu.add_fault("/2/events/list", 503, times=None)
-        message, elapsed = timed_check(emu.config(), Waits(backoff_scale=BACKOFF_SCALE))
+        message, elapsed = timed_check(emu.config(), Waits(backoff_scale=TEST_BACKOFF_SCALE))
         attempts = [r for r in emu.requests if r["path"] == "/2/events/list"]
     assert len(attempts) == 1 + 1 + 2, "the probe, then the CDK's check and its 2 retries"
     assert "503" in message or "Service Unavailable" in message, message

@@ -27,7 +27,7 @@ import pytest
 
 from integration_tests import cli
 from integration_tests.emulator import AmplitudeEmulator
-from integration_tests.launcher import Waits
+from integration_tests.launcher import TEST_BACKOFF_SCALE, Waits
 
 API_KEY = "til-api-key-7f3a9"
 SECRET_KEY = "til-secret-key-c41d8"
@@ -291,7 +291,7 @@ def test_429_forever_gives_up_after_bounded_retries_with_a_clear_message(run_cli
         emu.add_fault("/2/export", 429, times=None, headers=RETRY_AFTER_1S)
         config = emu.config()
         # how long each retry waits is the business of the retry tests above
-        failed = run_cli("read", config, EVENTS, waits=Waits(backoff_scale=0.05))
+        failed = run_cli("read", config, EVENTS, waits=Waits(backoff_scale=TEST_BACKOFF_SCALE))
         attempts = len(export_requests(emu))
         resumed = resume(run_cli, emu, failed, config)
     counts = tally(emu, failed, resumed)
