@@ -8,7 +8,7 @@ FROM ${BASE_IMAGE}
 
 # Must match pyproject.toml's version and metadata.yaml's dockerImageTag
 # (checked by integration_tests/test_docker_image.py).
-ARG CONNECTOR_VERSION=0.4.0
+ARG CONNECTOR_VERSION=0.4.1
 
 WORKDIR /airbyte/integration_code
 

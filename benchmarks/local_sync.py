@@ -1,10 +1,12 @@
 """`make sync` against the connector alone, side by side: time and peak memory of the whole process tree.
 
-    .venv/bin/python -m benchmarks.local_sync [--events 100000 300000 1000000] [--hours 72]
+    .venv/bin/python -m benchmarks.local_sync [--events 100000 300000 1000000] [--hours 72] [--new-hours 6]
 
 For each size the emulator (in this process, 127.0.0.1) serves `--hours` hours of events of about
-1.6 KB each; then, one after the other: the connector alone (`read` of every stream, its output
-dropped), the first `make sync` into a fresh DuckDB file, and a second one that finds nothing new.
+1.6 KB each, and `--new-hours` more after them; then, one after the other: the connector alone
+(`read` of every stream, its output dropped), the first `make sync` into a fresh DuckDB file, a
+second one that finds nothing new, and a third whose config ends `--new-hours` later: the day-to-day
+sync of a few new hours into a table that already holds all the others.
 Peak memory is the RSS of the process and its descendants, summed, sampled every 50 ms
 (`source_amplitude_til/local/memory.py`); PSS beside it splits the pages both Pythons share.
 """
@@ -16,6 +18,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import List
 
@@ -53,19 +56,27 @@ def measure(what: str, events: int, records: int, command: List[str], stdout: Pa
     return run
 
 
-def run_size(events: int, hours: int, workdir: Path) -> List[Run]:
+def run_size(events: int, hours: int, new_hours: int, workdir: Path) -> List[Run]:
     per_hour = round(events / hours / MEAN_HOUR_SHARE)
-    with AmplitudeEmulator(hours=hours, events_per_hour=per_hour) as emulator:
-        total = len(emulator.events)
-        config, catalog = workdir / f"config-{total}.json", workdir / "catalog.json"
-        config.write_text(json.dumps(emulator.config()))
+    with AmplitudeEmulator(hours=hours + new_hours, events_per_hour=per_hour) as emulator:
+        cut = emulator.start_hour + timedelta(hours=hours)
+        # the export serves an event in the hour Amplitude's servers received it
+        total = sum(event["server_upload_time"] < cut.strftime("%Y-%m-%d %H") for event in emulator.events)
+        new = len(emulator.events) - total
+        config, later, catalog = (workdir / f"config-{total}.json", workdir / f"later-{total}.json",
+                                  workdir / "catalog.json")
+        config.write_text(json.dumps(emulator.config(end_date=cut.strftime("%Y-%m-%dT%H:%M:%SZ"))))
+        later.write_text(json.dumps(emulator.config()))
         catalog.write_text(json.dumps(cli.catalog()))
         db = workdir / f"amplitude-{total}.duckdb"
         read = [str(VENV_BIN / "source-amplitude-til"), "read", "--config", str(config), "--catalog", str(catalog)]
-        sync = [sys.executable, "-m", "source_amplitude_til.local.sync", "--config", str(config), "--db", str(db)]
+        def sync(config_path: Path) -> List[str]:
+            return [sys.executable, "-m", "source_amplitude_til.local.sync", "--config", str(config_path), "--db", str(db)]
         runs = [measure("connector alone", total, total, read, Path("/dev/null"), workdir / f"connector-{total}.log"),
-                measure("first sync", total, total, sync, workdir / f"first-{total}.out", workdir / f"first-{total}.log"),
-                measure("second sync", total, 0, sync, workdir / f"second-{total}.out", workdir / f"second-{total}.log")]
+                measure("first sync", total, total, sync(config), workdir / f"first-{total}.out", workdir / f"first-{total}.log"),
+                measure("second sync", total, 0, sync(config), workdir / f"second-{total}.out", workdir / f"second-{total}.log"),
+                measure(f"{new_hours} new hours", total, new, sync(later),
+                        workdir / f"new-{total}.out", workdir / f"new-{total}.log")]
     db.unlink()  # a million events take 1 GB of disk
     return runs
 
@@ -85,6 +96,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, nargs="+", default=[100_000, 300_000, 1_000_000])
     parser.add_argument("--hours", type=int, default=72)
+    parser.add_argument("--new-hours", type=int, default=6)
     parser.add_argument("--keep", type=Path, help="keep the syncs' output and logs in this directory")
     args = parser.parse_args()
     runs = []
@@ -92,7 +104,7 @@ def main() -> None:
         workdir = args.keep or Path(temporary)
         workdir.mkdir(parents=True, exist_ok=True)
         for events in args.events:
-            runs += run_size(events, args.hours, workdir)
+            runs += run_size(events, args.hours, args.new_hours, workdir)
             print(render(runs), flush=True)
 
 

@@ -8,7 +8,6 @@ Each run also appends its start, duration and record count to the `sync_log` tab
 """
 
 import argparse
-import gzip
 import json
 import os
 import re
@@ -33,46 +32,14 @@ with warnings.catch_warnings():
     # dates, pydantic deprecations, the CDK's experimental classes
     warnings.simplefilter("ignore")
     import airbyte
-    from airbyte._processors.sql.duckdb import DuckDBSqlProcessor
-    from airbyte._writers.jsonl import JsonlWriter
     from airbyte.exceptions import AirbyteConnectorCheckFailedError, PyAirbyteError
     from airbyte.shared.sql_processor import SQLRuntimeError
 
     from source_amplitude_til.local import progress
+    from source_amplitude_til.local.duckdb_cache import DUCKDB_MEMORY_LIMIT, BoundedDuckDBCache
 
 CONNECTOR = "source-amplitude-til"
 SYNC_LOG = "sync_log"
-# DuckDB takes 80 % of the machine's memory by default, and loading PyAirbyte's staged files
-# grew the sync by about 1 KB per event. Bounded, it spills to the temporary directory instead;
-# 64 MB failed to load 80,000 events and 96 MB 100,000 (benchmarks/README.md); not every step
-# of a MERGE spills, so a project's wider events may need more (`--duckdb-memory-limit`).
-DUCKDB_MEMORY_LIMIT = "128MB"
-
-
-class FastJsonlWriter(JsonlWriter):
-    """PyAirbyte's staging files, gzipped at level 1: its default, 9, took more of the sync's one
-    thread than parsing the connector's lines (benchmarks/README.md)."""
-
-    def _open_new_file(self, file_path: Path):
-        return gzip.open(file_path, mode="wt", encoding="utf-8", compresslevel=1)
-
-
-class FastStagingDuckDBProcessor(DuckDBSqlProcessor):
-    file_writer_class = FastJsonlWriter
-
-
-class BoundedDuckDBCache(airbyte.DuckDBCache):
-    """PyAirbyte's DuckDB cache, its connections opened with a memory limit and a spill directory."""
-
-    _sql_processor_class = FastStagingDuckDBProcessor
-    memory_limit: str = DUCKDB_MEMORY_LIMIT
-    temp_directory: str
-
-    def get_sql_alchemy_connect_args(self) -> dict:
-        # Order of rows in a table means nothing here, and keeping it holds loads in memory; one
-        # thread loads in one buffer rather than one per thread (with two, 128 MB ran out).
-        return {"config": {"memory_limit": self.memory_limit, "temp_directory": self.temp_directory,
-                           "preserve_insertion_order": False, "threads": 1}}
 
 
 @dataclass

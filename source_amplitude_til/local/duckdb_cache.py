@@ -1,0 +1,72 @@
+"""PyAirbyte's DuckDB cache, written in memory a laptop can spare however many events the file holds.
+
+PyAirbyte stays the engine: the same file, tables, column types and state. Three of its own
+extension points change: the staging file writer, the merge of a batch into a stream's table
+(`_merge_temp_table_to_final_table`, which PyAirbyte's docstring invites databases to override),
+and the connection settings.
+"""
+
+import gzip
+import warnings
+from pathlib import Path
+from typing import List
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # notices PyAirbyte's imports raise and no user can act on
+    import airbyte
+    from airbyte._processors.sql.duckdb import DuckDBSqlProcessor
+    from airbyte._writers.jsonl import JsonlWriter
+
+# DuckDB takes 80 % of the machine's memory by default. Bounded, it spills to the temporary
+# directory instead; 64 MB failed to load 100,000 staged events (benchmarks/README.md), so a
+# project's wider events may need more (`--duckdb-memory-limit`).
+DUCKDB_MEMORY_LIMIT = "96MB"
+
+
+class FastJsonlWriter(JsonlWriter):
+    """PyAirbyte's staging files, gzipped at level 1: its default, 9, took more of the sync's one
+    thread than parsing the connector's lines (benchmarks/README.md)."""
+
+    def _open_new_file(self, file_path: Path):
+        return gzip.open(file_path, mode="wt", encoding="utf-8", compresslevel=1)
+
+
+def replace_by_key(final: str, temp: str, columns: List[str], keys: List[str]) -> str:
+    """The SQL that writes every row of `temp` into `final`, replacing the rows of `final` whose
+    key a row of `temp` has: the outcome of PyAirbyte's `MERGE INTO`, as two statements to run in
+    one transaction. DuckDB's MERGE holds memory that grows with the rows already in `final` and
+    does not spill: 58,702 new events into a table of 1,047,249 ran out of 128 MB, where this
+    takes under 96 MB. Names come quoted; a NULL key matches nothing, as in MERGE."""
+    match = " AND ".join(f"tmp.{key} = final.{key}" for key in keys)
+    listed = ", ".join(columns)
+    return (f"DELETE FROM {final} AS final WHERE EXISTS (SELECT 1 FROM {temp} AS tmp WHERE {match});\n"
+            f"INSERT INTO {final} ({listed}) SELECT {listed} FROM {temp}")
+
+
+class BoundedDuckDBProcessor(DuckDBSqlProcessor):
+    file_writer_class = FastJsonlWriter
+
+    def _merge_temp_table_to_final_table(self, stream_name: str, temp_table_name: str,
+                                         final_table_name: str) -> None:
+        # `_execute_sql` runs it in one transaction: a sync killed between the two statements
+        # leaves the table as it was, and its state unwritten.
+        self._execute_sql(replace_by_key(
+            self._fully_qualified(final_table_name),
+            self._fully_qualified(temp_table_name),
+            [self._quote_identifier(column) for column in self._get_sql_column_definitions(stream_name)],
+            [self._quote_identifier(key) for key in self.catalog_provider.get_primary_keys(stream_name)],
+        ))
+
+
+class BoundedDuckDBCache(airbyte.DuckDBCache):
+    """PyAirbyte's DuckDB cache, its connections opened with a memory limit and a spill directory."""
+
+    _sql_processor_class = BoundedDuckDBProcessor
+    memory_limit: str = DUCKDB_MEMORY_LIMIT
+    temp_directory: str
+
+    def get_sql_alchemy_connect_args(self) -> dict:
+        # Order of rows in a table means nothing here, and keeping it holds loads in memory; one
+        # thread loads in one buffer rather than one per thread (with two, 128 MB ran out).
+        return {"config": {"memory_limit": self.memory_limit, "temp_directory": self.temp_directory,
+                           "preserve_insertion_order": False, "threads": 1}}
