@@ -255,15 +255,31 @@ def test_bad_credentials_stop_with_the_connectors_reason_and_no_secret(tmp_path)
     assert "not-the-secret-42" not in message and emulator.api_key not in message
 
 
-def test_duckdb_out_of_memory_names_the_setting_that_raises_its_limit(tmp_path):
-    """DuckDB's spilling does not cover every step of PyAirbyte's writes: past its limit it fails."""
+def test_a_write_that_runs_out_of_memory_runs_again_with_the_limit_doubled(tmp_path, capsys):
+    """Wide events need more than the default to load; the write runs again from the staged
+    files, so Amplitude is not read again and no event is lost or repeated."""
+    database = tmp_path / "a.duckdb"
+    with AmplitudeEmulator(hours=2) as emulator:
+        config = tmp_path / "config.json"
+        config.write_text(json.dumps(emulator.config()))
+        assert sync.main(["--config", str(config), "--db", str(database), "--duckdb-memory-limit", "8MB"]) == 0
+    said = [line for line in capsys.readouterr().out.splitlines() if line.startswith("DuckDB needed more than")]
+    assert said[0] == f"DuckDB needed more than 8MB to write into {database}: writing again with 16MB"
+    assert [line.split()[-1] for line in said] == ["16MB", "32MB", "64MB", "128MB"][:len(said)]
+    exported = [tuple(sorted(r["query"].items())) for r in emulator.requests if r["path"].endswith("/2/export")]
+    assert len(exported) == len(set(exported))
+    stored = [uuid for (uuid,) in query(database, "SELECT uuid FROM events")]
+    assert sorted(stored) == sorted(event["uuid"] for event in emulator.events)
+
+
+def test_duckdb_out_of_memory_after_every_doubling_names_the_setting_that_raises_its_limit(tmp_path):
     with AmplitudeEmulator(hours=2) as emulator:
         config = tmp_path / "config.json"
         config.write_text(json.dumps(emulator.config()))
         with pytest.raises(SystemExit) as stopped:
-            sync.main(["--config", str(config), "--db", str(tmp_path / "a.duckdb"), "--duckdb-memory-limit", "8MB"])
+            sync.main(["--config", str(config), "--db", str(tmp_path / "a.duckdb"), "--duckdb-memory-limit", "1MB"])
     message = str(stopped.value)
-    assert "DuckDB needed more than its 8MB" in message and "--duckdb-memory-limit 512MB" in message
+    assert "DuckDB needed more than 16MB (raised from 1MB)" in message and "--duckdb-memory-limit 32MB" in message
     assert "Traceback" not in message and "INSERT" not in message
 
 

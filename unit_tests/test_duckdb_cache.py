@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from source_amplitude_til.local.duckdb_cache import BoundedDuckDBProcessor, replace_by_key
+from source_amplitude_til.local.duckdb_cache import BoundedDuckDBProcessor, doubled, replace_by_key
 
 from airbyte.strategies import WriteMethod  # noqa: E402 (after the import that quiets PyAirbyte's notices)
 
@@ -104,3 +104,9 @@ def test_pyairbyte_merges_a_stream_through_the_caches_replacement():
         stream_name="events", temp_table_name="events_batch", final_table_name="events", write_method=WriteMethod.MERGE)
     assert called == [{"stream_name": "events", "temp_table_name": "events_batch", "final_table_name": "events"}]
     assert "_merge_temp_table_to_final_table" in vars(BoundedDuckDBProcessor)
+
+
+@pytest.mark.parametrize("size, times, expected", [("96MB", 1, "192MB"), ("96MB", 4, "1536MB"), ("1.5GB", 1, "3GB"),
+                                                   ("512 MiB", 2, "2048MiB")])
+def test_a_memory_limit_doubles_in_its_own_unit(size, times, expected):
+    assert doubled(size, times) == expected

@@ -7,6 +7,7 @@ and the connection settings.
 """
 
 import gzip
+import re
 import warnings
 from pathlib import Path
 from typing import List
@@ -16,11 +17,20 @@ with warnings.catch_warnings():
     import airbyte
     from airbyte._processors.sql.duckdb import DuckDBSqlProcessor
     from airbyte._writers.jsonl import JsonlWriter
+    from airbyte.shared.sql_processor import SQLRuntimeError
 
 # DuckDB takes 80 % of the machine's memory by default. Bounded, it spills to the temporary
-# directory instead; 64 MB failed to load 100,000 staged events (benchmarks/README.md), so a
-# project's wider events may need more (`--duckdb-memory-limit`).
+# directory instead; 64 MB failed to load 100,000 staged events (benchmarks/README.md).
 DUCKDB_MEMORY_LIMIT = "96MB"
+# Events with 60 properties (4 KB) need more than 96 MB to load: the limit doubles at most this
+# many times (96 MB to 1.5 GB) before the sync fails.
+MEMORY_DOUBLINGS = 4
+
+
+def doubled(size: str, times: int = 1) -> str:
+    """A DuckDB memory size doubled `times` times: '96MB' -> '192MB'."""
+    number, unit = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(\S+)", size.strip()).groups()
+    return f"{float(number) * 2 ** times:g}{unit}"
 
 
 class FastJsonlWriter(JsonlWriter):
@@ -45,6 +55,29 @@ def replace_by_key(final: str, temp: str, columns: List[str], keys: List[str]) -
 
 class BoundedDuckDBProcessor(DuckDBSqlProcessor):
     file_writer_class = FastJsonlWriter
+    doublings = 0  # of the cache's memory limit, by this sync
+
+    def _execute_sql(self, sql):
+        """DuckDB's reader of PyAirbyte's staged JSON keeps more of a wide event in its memory:
+        events with 60 properties ran out of 96 MB. Each statement runs in its own transaction,
+        which DuckDB rolls back when it runs out, so the statement runs again, from the same
+        staged files, with the limit doubled: nothing is read from Amplitude again."""
+        while True:
+            try:
+                return super()._execute_sql(sql)
+            except SQLRuntimeError as error:
+                if "Out of Memory" not in str(error) or self.doublings == MEMORY_DOUBLINGS:
+                    raise
+            previous = self.memory_limit()
+            self.doublings += 1
+            # SET, not the cache's setting: DuckDB refuses a second connection to the same file
+            # with other settings, and SET changes the limit of every connection
+            super()._execute_sql(f"SET memory_limit = '{self.memory_limit()}'")
+            print(f"DuckDB needed more than {previous} to write into {self.sql_config.db_path}: writing again "
+                  f"with {self.memory_limit()}", flush=True)
+
+    def memory_limit(self) -> str:
+        return doubled(self.sql_config.memory_limit, self.doublings)
 
     def _merge_temp_table_to_final_table(self, stream_name: str, temp_table_name: str,
                                          final_table_name: str) -> None:

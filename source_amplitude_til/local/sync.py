@@ -36,7 +36,8 @@ with warnings.catch_warnings():
     from airbyte.shared.sql_processor import SQLRuntimeError
 
     from source_amplitude_til.local import progress
-    from source_amplitude_til.local.duckdb_cache import DUCKDB_MEMORY_LIMIT, BoundedDuckDBCache
+    from source_amplitude_til.local.duckdb_cache import (DUCKDB_MEMORY_LIMIT, MEMORY_DOUBLINGS, BoundedDuckDBCache,
+                                                         doubled)
 
 CONNECTOR = "source-amplitude-til"
 SYNC_LOG = "sync_log"
@@ -175,9 +176,10 @@ def failure(error: Exception, db: Path, memory_limit: str) -> str:
     """The one line a failed sync ends with: PyAirbyte's own message, or for a failed write into
     DuckDB (PyAirbyte quotes the whole statement) DuckDB's line, and the fix when it ran out."""
     if "Out of Memory" in str(error):
-        return (f"DuckDB needed more than its {memory_limit} to write into {db}. Run the sync again with a higher "
-                f"limit: --duckdb-memory-limit 512MB (make sync SYNC_ARGS='--duckdb-memory-limit 512MB'); it goes "
-                f"on from the state in the file, losing and repeating nothing.")
+        most = doubled(memory_limit, MEMORY_DOUBLINGS)
+        return (f"DuckDB needed more than {most} (raised from {memory_limit}) to write into {db}. Run the sync again "
+                f"with a higher limit: --duckdb-memory-limit {doubled(most)} (make sync SYNC_ARGS='--duckdb-memory-limit "
+                f"{doubled(most)}'); it goes on from the state in the file, losing and repeating nothing.")
     if isinstance(error, PyAirbyteError):
         return f"The sync failed: {error}"
     (reason, *_) = [line.strip() for line in str(error).splitlines() if "_duckdb." in line] or [str(error)]
