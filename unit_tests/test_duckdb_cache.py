@@ -6,8 +6,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from source_amplitude_til.local.duckdb_cache import (ROW_GROUP_SIZE, BoundedDuckDBCache, BoundedDuckDBProcessor,
-                                                     doubled, replace_by_key)
+from source_amplitude_til.local.duckdb_cache import BoundedDuckDBProcessor, doubled, replace_by_key
 
 from airbyte.strategies import WriteMethod  # noqa: E402 (after the import that quiets PyAirbyte's notices)
 
@@ -111,21 +110,3 @@ def test_pyairbyte_merges_a_stream_through_the_caches_replacement():
                                                    ("512 MiB", 2, "2048MiB")])
 def test_a_memory_limit_doubles_in_its_own_unit(size, times, expected):
     assert doubled(size, times) == expected
-
-
-@pytest.mark.parametrize("name", ["amplitude.duckdb", "memory.duckdb", "it's a \"db\".duckdb"])
-def test_the_cache_writes_the_file_in_small_row_groups_and_leaves_it_a_plain_duckdb_file(tmp_path, name):
-    path = tmp_path / "sub dir" / name
-    path.parent.mkdir()
-    cache = BoundedDuckDBCache(db_path=str(path), schema_name="main", cache_dir=tmp_path / "staging",
-                               temp_directory=str(tmp_path / "spill"))
-    rows = 3 * ROW_GROUP_SIZE
-    try:
-        with cache.get_sql_engine().begin() as connection:
-            connection.execute(text(f"CREATE TABLE main.numbers AS SELECT range AS n FROM range({rows})"))
-    finally:
-        cache.get_sql_engine().dispose()
-    with duckdb.connect(str(path), read_only=True) as connection:
-        assert connection.execute("SELECT count(*) FROM numbers").fetchone() == (rows,)
-        groups = connection.execute("SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('numbers')").fetchone()
-        assert groups == (3,)  # DuckDB's default, 122,880 rows, would make one

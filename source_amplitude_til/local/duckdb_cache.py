@@ -7,7 +7,6 @@ and the connection settings.
 """
 
 import gzip
-import hashlib
 import re
 import warnings
 from pathlib import Path
@@ -18,10 +17,7 @@ with warnings.catch_warnings():
     import airbyte
     from airbyte._processors.sql.duckdb import DuckDBSqlProcessor
     from airbyte._writers.jsonl import JsonlWriter
-    from airbyte.secrets.base import SecretString
     from airbyte.shared.sql_processor import SQLRuntimeError
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
 
 # DuckDB takes 80 % of the machine's memory by default. Bounded, it spills to the temporary
 # directory instead; 64 MB failed to load 100,000 staged events (benchmarks/README.md).
@@ -29,7 +25,6 @@ DUCKDB_MEMORY_LIMIT = "96MB"
 # Events with 60 properties (4 KB) need more than 96 MB to load: the limit doubles at most this
 # many times (96 MB to 1.5 GB) before the sync fails.
 MEMORY_DOUBLINGS = 4
-ROW_GROUP_SIZE = 16_384
 
 
 def doubled(size: str, times: int = 1) -> str:
@@ -97,38 +92,11 @@ class BoundedDuckDBProcessor(DuckDBSqlProcessor):
 
 
 class BoundedDuckDBCache(airbyte.DuckDBCache):
-    """PyAirbyte's DuckDB cache, its connections opened with a memory limit and a spill directory,
-    and the file attached with small row groups."""
+    """PyAirbyte's DuckDB cache, its connections opened with a memory limit and a spill directory."""
 
     _sql_processor_class = BoundedDuckDBProcessor
     memory_limit: str = DUCKDB_MEMORY_LIMIT
     temp_directory: str
-
-    def get_sql_alchemy_url(self) -> SecretString:
-        """An in-memory DuckDB of this process named after the file, which each connection
-        attaches: DuckDB takes a row group size only in ATTACH. DuckDB holds the row group being
-        inserted outside its memory limit, more the wider the events: with 16,384 rows instead
-        of 122,880, a first sync of 2 KB events peaked at 468 MB instead of 515 MB."""
-        super().get_sql_alchemy_url()  # PyAirbyte's warning filters come with it
-        return SecretString(f"duckdb:///:memory:{hashlib.sha256(str(self._file()).encode()).hexdigest()[:16]}")
-
-    def get_sql_engine(self) -> Engine:
-        new = self._engine is None
-        engine = super().get_sql_engine()
-        if new:
-            event.listen(engine, "connect", self._attach_file)
-        return engine
-
-    def _file(self) -> Path:
-        return Path(self.db_path).resolve()
-
-    def _attach_file(self, connection, _) -> None:
-        # the name PyAirbyte gives the database (the file's stem), unless DuckDB reserves it
-        name = self.get_database_name()
-        name = f"{name}_file" if name.lower() in ("memory", "system", "temp") else name
-        quoted_name, quoted_path = name.replace('"', '""'), str(self._file()).replace("'", "''")
-        connection.execute(f"ATTACH IF NOT EXISTS '{quoted_path}' AS \"{quoted_name}\" (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
-        connection.execute(f'USE "{quoted_name}"')
 
     def get_sql_alchemy_connect_args(self) -> dict:
         # Order of rows in a table means nothing here, and keeping it holds loads in memory; one
