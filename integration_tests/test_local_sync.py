@@ -6,6 +6,8 @@ emulator, never with numbers copied from a run.
 
 import io
 import json
+import math
+import re
 import os
 import shutil
 import signal
@@ -20,6 +22,7 @@ from integration_tests import cli
 from demo import demo_emulator
 from integration_tests.emulator import RAW_TIME_FORMAT, AmplitudeEmulator
 from source_amplitude_til.local import progress, report, sync
+from source_amplitude_til.local.duckdb_cache import BoundedDuckDBProcessor, FastJsonlWriter
 
 EVENT_TIMESTAMPS = tuple(cli.TIME_FIELDS)
 PROPERTY_BAGS = ("event_properties", "user_properties", "group_properties", "groups", "data", "plan")
@@ -270,6 +273,30 @@ def test_a_write_that_runs_out_of_memory_runs_again_with_the_limit_doubled(tmp_p
     assert len(exported) == len(set(exported))
     stored = [uuid for (uuid,) in query(database, "SELECT uuid FROM events")]
     assert sorted(stored) == sorted(event["uuid"] for event in emulator.events)
+
+
+def test_a_stream_staged_in_many_files_is_written_a_few_files_at_a_time(tmp_path, monkeypatch):
+    """Scaled down from 100,000 records a staged file and 10 files a write."""
+    monkeypatch.setattr(FastJsonlWriter, "MAX_BATCH_SIZE", 20)
+    monkeypatch.setattr(BoundedDuckDBProcessor, "files_per_write", 2)
+    writes = []
+    write = BoundedDuckDBProcessor._write_temp_table_to_final_table
+
+    def counted(self, **arguments):
+        writes.append(arguments["stream_name"])
+        return write(self, **arguments)
+
+    monkeypatch.setattr(BoundedDuckDBProcessor, "_write_temp_table_to_final_table", counted)
+    database = tmp_path / "a.duckdb"
+    with AmplitudeEmulator(hours=2) as emulator:
+        sync.sync(emulator.config(cohort_ids=[]), database)
+    files = math.ceil(len(emulator.events) / 20)
+    assert files > 2 and writes.count("events") == math.ceil(files / 2)
+    stored = [uuid for (uuid,) in query(database, "SELECT uuid FROM events")]
+    assert sorted(stored) == sorted(event["uuid"] for event in emulator.events)
+    loading = [table for (table,) in query(database, "SELECT table_name FROM information_schema.tables")
+               if re.fullmatch(r"events_[0-9a-z]{9}", table)]  # PyAirbyte's loading tables, named by batch
+    assert not loading
 
 
 def test_duckdb_out_of_memory_after_every_doubling_names_the_setting_that_raises_its_limit(tmp_path):
