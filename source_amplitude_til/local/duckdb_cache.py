@@ -1,9 +1,12 @@
 """PyAirbyte's DuckDB cache, written in memory a laptop can spare however many events the file holds.
 
-PyAirbyte stays the engine: the same file, tables, column types and state. Three of its own
-extension points change: the staging file writer, the merge of a batch into a stream's table
-(`_merge_temp_table_to_final_table`, which PyAirbyte's docstring invites databases to override),
-and the connection settings.
+PyAirbyte stays the engine: the same file, tables, column types and state. What changes goes
+through steps of PyAirbyte's own DuckDB processor, each overridden here and pinned by a test in
+`unit_tests/test_duckdb_cache.py` or `integration_tests/test_local_sync.py`: the staging file
+writer (gzip level), the load of staged files (a million records at a time), the merge of a batch
+into a stream's table (`_merge_temp_table_to_final_table`, which PyAirbyte's docstring invites
+databases to override), every statement (again with more memory when DuckDB runs out), and the
+connection settings.
 """
 
 import gzip
