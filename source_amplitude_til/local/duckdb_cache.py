@@ -29,12 +29,19 @@ DUCKDB_MEMORY_LIMIT = "96MB"
 # Events with 60 properties (4 KB) need more than 96 MB to load: the limit doubles at most this
 # many times (96 MB to 1.5 GB) before the sync fails.
 MEMORY_DOUBLINGS = 4
+# a size DuckDB's memory_limit takes, e.g. 512MB, 2GB or 1.5GiB
+MEMORY_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]i?B)", flags=re.IGNORECASE)
 
 
 def doubled(size: str, times: int = 1) -> str:
     """A DuckDB memory size doubled `times` times: '96MB' -> '192MB'."""
-    number, unit = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(\S+)", size.strip()).groups()
+    number, unit = MEMORY_SIZE.fullmatch(size.strip()).groups()
     return f"{float(number) * 2 ** times:g}{unit}"
+
+
+def ran_out_of_memory(error: Exception) -> bool:
+    """Whether DuckDB's error (as PyAirbyte or SQLAlchemy words it) is its memory limit reached."""
+    return "Out of Memory" in str(error)
 
 
 class FastJsonlWriter(JsonlWriter):
@@ -92,18 +99,16 @@ class BoundedDuckDBProcessor(DuckDBSqlProcessor):
             try:
                 return super()._execute_sql(sql)
             except SQLRuntimeError as error:
-                if "Out of Memory" not in str(error) or self.doublings == MEMORY_DOUBLINGS:
+                if not ran_out_of_memory(error) or self.doublings == MEMORY_DOUBLINGS:
                     raise
-            previous = self.memory_limit()
+            previous = doubled(self.sql_config.memory_limit, self.doublings)
             self.doublings += 1
+            limit = doubled(self.sql_config.memory_limit, self.doublings)
             # SET, not the cache's setting: DuckDB refuses a second connection to the same file
             # with other settings, and SET changes the limit of every connection
-            super()._execute_sql(f"SET memory_limit = '{self.memory_limit()}'")
+            super()._execute_sql(f"SET memory_limit = '{limit}'")
             print(f"DuckDB needed more than {previous} to write into {self.sql_config.db_path}: writing again "
-                  f"with {self.memory_limit()}", flush=True)
-
-    def memory_limit(self) -> str:
-        return doubled(self.sql_config.memory_limit, self.doublings)
+                  f"with {limit}", flush=True)
 
     def _merge_temp_table_to_final_table(self, stream_name: str, temp_table_name: str,
                                          final_table_name: str) -> None:

@@ -10,7 +10,6 @@ Each run also appends its start, duration and record count to the `sync_log` tab
 import argparse
 import json
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -36,8 +35,8 @@ with warnings.catch_warnings():
     from airbyte.shared.sql_processor import SQLRuntimeError
 
     from source_amplitude_til.local import progress
-    from source_amplitude_til.local.duckdb_cache import (DUCKDB_MEMORY_LIMIT, MEMORY_DOUBLINGS, BoundedDuckDBCache,
-                                                         doubled)
+    from source_amplitude_til.local.duckdb_cache import (DUCKDB_MEMORY_LIMIT, MEMORY_DOUBLINGS, MEMORY_SIZE,
+                                                         BoundedDuckDBCache, doubled, ran_out_of_memory)
 
 CONNECTOR = "source-amplitude-til"
 SYNC_LOG = "sync_log"
@@ -167,7 +166,7 @@ def sync(config: dict, db_path: Path, memory_limit: str = DUCKDB_MEMORY_LIMIT) -
 def memory_size(value: str) -> str:
     """A size DuckDB's `memory_limit` takes, e.g. 512MB or 2GB."""
     size = value.strip()
-    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", size, flags=re.IGNORECASE):
+    if not MEMORY_SIZE.fullmatch(size):
         raise argparse.ArgumentTypeError(f"{value!r} is not a size such as 512MB or 2GB")
     return size
 
@@ -175,7 +174,7 @@ def memory_size(value: str) -> str:
 def failure(error: Exception, db: Path, memory_limit: str) -> str:
     """The one line a failed sync ends with: PyAirbyte's own message, or for a failed write into
     DuckDB (PyAirbyte quotes the whole statement) DuckDB's line, and the fix when it ran out."""
-    if "Out of Memory" in str(error):
+    if ran_out_of_memory(error):
         most = doubled(memory_limit, MEMORY_DOUBLINGS)
         return (f"DuckDB needed more than {most} (raised from {memory_limit}) to write into {db}. Run the sync again "
                 f"with a higher limit: --duckdb-memory-limit {doubled(most)} (make sync SYNC_ARGS='--duckdb-memory-limit "
